@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Kernel API differences between the supported kernels (6.1 and newer).
+ * Everything version-dependent lives here, behind LINUX_VERSION_CODE.
+ */
+#ifndef VARMON_COMPAT_H
+#define VARMON_COMPAT_H
+
+#include <linux/hrtimer.h>
+#include <linux/mm.h>
+#include <linux/version.h>
+
+/* 6.5 dropped the vmas argument of the GUP family. */
+static inline long varmon_pin_user_page_remote(struct mm_struct *mm,
+					       unsigned long addr,
+					       unsigned int gup_flags,
+					       struct page **page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return pin_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+#else
+	return pin_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+#endif
+}
+
+/* 6.13 added hrtimer_setup(); 6.15 removed hrtimer_init(). */
+static inline void varmon_hrtimer_setup(struct hrtimer *timer,
+					enum hrtimer_restart (*fn)(struct hrtimer *),
+					clockid_t clock, enum hrtimer_mode mode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 13, 0)
+	hrtimer_setup(timer, fn, clock, mode);
+#else
+	hrtimer_init(timer, clock, mode);
+	timer->function = fn;
+#endif
+}
+
+#endif /* VARMON_COMPAT_H */

@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Timer groups: watches with the same interval share one hrtimer, up to
+ * max_watches_per_timer each, and at most max_timers exist.
+ *
+ * The callback runs in hard interrupt context, also on PREEMPT_RT
+ * (HRTIMER_MODE_REL_HARD): its work is bounded by the slot count and it
+ * only reads, compares and copies, so it never needs to sleep, and a
+ * softirq-thread timer would add scheduling latency to every poll. Its
+ * data is guarded by a raw spinlock for the same reason. Reporting and
+ * capture run from a work item.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/overflow.h>
+#include <linux/printk.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "capture.h"
+#include "compat.h"
+#include "tunables.h"
+#include "varmon.h"
+
+/**
+ * struct varmon_timer - one hrtimer and the watches it polls
+ * @hrt:	the timer
+ * @lock:	protects @nr, @slots, @trip and @trip_pending, and the
+ *		@trips counters of the watches in @slots
+ * @node:	in varmon_timers, under varmon_lock
+ * @interval_ns: polling period
+ * @users:	slots reserved, under varmon_lock; the timer is freed when
+ *		it drops to zero
+ * @cap:	number of @slots
+ * @nr:		watches attached, in @slots[0..nr)
+ * @started:	@hrt has been started, under varmon_lock
+ * @trip_pending: @trip holds a tick that @report_work has not taken yet
+ * @report_work: prints the dmesg block and runs the capture
+ * @trip:	watches that tripped, filled by the callback
+ * @report:	@report_work's own copy of @trip
+ * @slots:	the watches
+ */
+struct varmon_timer {
+	struct hrtimer hrt;
+	raw_spinlock_t lock;
+	struct list_head node;
+	u64 interval_ns;
+	unsigned int users;
+	unsigned int cap;
+	unsigned int nr;
+	bool started;
+	bool trip_pending;
+	struct work_struct report_work;
+	struct varmon_trip *trip;
+	struct varmon_trip *report;
+	struct varmon_watch_k *slots[];
+};
+
+static LIST_HEAD(varmon_timers);
+static unsigned int varmon_nr_timers;
+
+static s64 varmon_read_value(const struct varmon_watch_k *w)
+{
+	bool is_unsigned = w->flags & VARMON_WATCH_UNSIGNED;
+
+	switch (w->length) {
+	case 1:
+		return is_unsigned ? (s64)READ_ONCE(*(const u8 *)w->kaddr) :
+				     READ_ONCE(*(const s8 *)w->kaddr);
+	case 2:
+		return is_unsigned ? (s64)READ_ONCE(*(const u16 *)w->kaddr) :
+				     READ_ONCE(*(const s16 *)w->kaddr);
+	case 4:
+		return is_unsigned ? (s64)READ_ONCE(*(const u32 *)w->kaddr) :
+				     READ_ONCE(*(const s32 *)w->kaddr);
+	default:
+		return READ_ONCE(*(const s64 *)w->kaddr);
+	}
+}
+
+static bool varmon_tripped(const struct varmon_watch_k *w, s64 value)
+{
+	if (w->flags & VARMON_WATCH_UNSIGNED) {
+		u64 v = value, t = w->threshold;
+
+		return w->cond == VARMON_COND_GT ? v > t : v < t;
+	}
+	return w->cond == VARMON_COND_GT ? value > w->threshold :
+					   value < w->threshold;
+}
+
+static void varmon_trip_add(struct varmon_trip *trip,
+			    const struct varmon_watch_k *w, s64 value)
+{
+	struct varmon_trigger *trig = &trip->trig[trip->nr++];
+
+	memset(trig, 0, sizeof(*trig));
+	trig->pid = w->tgid;
+	trig->length = w->length;
+	trig->cond = w->cond;
+	trig->flags = w->flags;
+	memcpy(trig->name, w->name, sizeof(trig->name));
+	trig->addr = w->uaddr;
+	trig->value = value;
+	trig->threshold = w->threshold;
+}
+
+static void varmon_stats_tick(u64 ns)
+{
+	s64 max = atomic64_read(&varmon_stats.callback_ns_max);
+
+	atomic64_inc(&varmon_stats.ticks);
+	atomic64_add(ns, &varmon_stats.callback_ns_total);
+	while ((s64)ns > max) {
+		s64 old = atomic64_cmpxchg(&varmon_stats.callback_ns_max,
+					   max, ns);
+		if (old == max)
+			break;
+		max = old;
+	}
+}
+
+static enum hrtimer_restart varmon_timer_fn(struct hrtimer *hrt)
+{
+	struct varmon_timer *t = container_of(hrt, struct varmon_timer, hrt);
+	u64 start = ktime_get_ns();
+	unsigned int i, tripped = 0;
+	u64 pause_ns;
+
+	raw_spin_lock(&t->lock);
+	if (!t->trip_pending) {
+		t->trip->nr = 0;
+		t->trip->mono_ns = start;
+	}
+	for (i = 0; i < t->nr; i++) {
+		struct varmon_watch_k *w = t->slots[i];
+		s64 value = varmon_read_value(w);
+
+		if (!varmon_tripped(w, value))
+			continue;
+		w->trips++;
+		tripped++;
+		if (!t->trip_pending)
+			varmon_trip_add(t->trip, w, value);
+	}
+	if (tripped && !t->trip_pending) {
+		t->trip->real_ns = ktime_get_real_ns();
+		t->trip_pending = true;
+		queue_work(varmon_wq, &t->report_work);
+	}
+	raw_spin_unlock(&t->lock);
+
+	varmon_stats_tick(ktime_get_ns() - start);
+	if (!tripped) {
+		hrtimer_forward_now(hrt, ns_to_ktime(t->interval_ns));
+		return HRTIMER_RESTART;
+	}
+
+	atomic64_add(tripped, &varmon_stats.trips);
+	/* One dump per dump_reset_sec: stay quiet while it is taken. */
+	pause_ns = READ_ONCE(varmon_dump_reset_sec) * NSEC_PER_SEC;
+	hrtimer_forward_now(hrt, ns_to_ktime(max(pause_ns, t->interval_ns)));
+	return HRTIMER_RESTART;
+}
+
+static const char *varmon_cond_op(u8 cond)
+{
+	return cond == VARMON_COND_GT ? ">" : "<";
+}
+
+static void varmon_report_fn(struct work_struct *work)
+{
+	struct varmon_timer *t = container_of(work, struct varmon_timer,
+					      report_work);
+	struct varmon_trip *r = t->report;
+	unsigned int i;
+
+	raw_spin_lock_irq(&t->lock);
+	memcpy(r, t->trip, struct_size(r, trig, t->trip->nr));
+	t->trip_pending = false;
+	raw_spin_unlock_irq(&t->lock);
+
+	pr_info("---- threshold tripped: %u watch(es), interval %llu ns, at %llu ns ----\n",
+		r->nr, t->interval_ns, r->mono_ns);
+	for (i = 0; i < r->nr; i++) {
+		const struct varmon_trigger *trig = &r->trig[i];
+		bool is_unsigned = trig->flags & VARMON_WATCH_UNSIGNED;
+
+		/* Hashed: dmesg readers need not see the app's layout. */
+		if (is_unsigned)
+			pr_info("  pid %u name %s ptr %p value %llu %s threshold %llu\n",
+				trig->pid, trig->name,
+				(void *)(unsigned long)trig->addr,
+				(u64)trig->value, varmon_cond_op(trig->cond),
+				(u64)trig->threshold);
+		else
+			pr_info("  pid %u name %s ptr %p value %lld %s threshold %lld\n",
+				trig->pid, trig->name,
+				(void *)(unsigned long)trig->addr,
+				trig->value, varmon_cond_op(trig->cond),
+				trig->threshold);
+	}
+	pr_info("---- end of trip ----\n");
+
+	varmon_capture_dump(r);
+}
+
+static struct varmon_timer *varmon_timer_create(u64 interval_ns)
+{
+	unsigned int cap = READ_ONCE(varmon_max_watches_per_timer);
+	struct varmon_timer *t;
+
+	t = kzalloc(struct_size(t, slots, cap), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->trip = kzalloc(struct_size(t->trip, trig, cap), GFP_KERNEL);
+	t->report = kzalloc(struct_size(t->report, trig, cap), GFP_KERNEL);
+	if (!t->trip || !t->report)
+		goto out_free;
+
+	varmon_hrtimer_setup(&t->hrt, varmon_timer_fn, CLOCK_MONOTONIC,
+			     HRTIMER_MODE_REL_HARD);
+	raw_spin_lock_init(&t->lock);
+	INIT_WORK(&t->report_work, varmon_report_fn);
+	t->interval_ns = interval_ns;
+	t->cap = cap;
+	return t;
+
+out_free:
+	kfree(t->report);
+	kfree(t->trip);
+	kfree(t);
+	return NULL;
+}
+
+/**
+ * varmon_timer_reserve() - reserve a slot on a timer of this interval
+ * @interval_ns: polling period
+ *
+ * Reuses a timer with the same interval and a free slot, or creates one.
+ * The slot is used by varmon_timer_attach() and given back with
+ * varmon_timer_release().
+ *
+ * Context: process, varmon_lock held.
+ * Return: the timer, ERR_PTR(-ENOSPC) when max_timers are all in use,
+ * or ERR_PTR(-ENOMEM).
+ */
+struct varmon_timer *varmon_timer_reserve(u64 interval_ns)
+{
+	struct varmon_timer *t;
+
+	lockdep_assert_held(&varmon_lock);
+	list_for_each_entry(t, &varmon_timers, node) {
+		if (t->interval_ns == interval_ns && t->users < t->cap) {
+			t->users++;
+			return t;
+		}
+	}
+
+	if (varmon_nr_timers >= READ_ONCE(varmon_max_timers))
+		return ERR_PTR(-ENOSPC);
+	t = varmon_timer_create(interval_ns);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	t->users = 1;
+	list_add_tail(&t->node, &varmon_timers);
+	varmon_nr_timers++;
+	atomic_inc(&varmon_stats.timers);
+	return t;
+}
+
+/**
+ * varmon_timer_attach() - start polling a watch in a reserved slot
+ * @t:	timer from varmon_timer_reserve()
+ * @w:	the watch, fully set up
+ *
+ * Context: process, varmon_lock held.
+ */
+void varmon_timer_attach(struct varmon_timer *t, struct varmon_watch_k *w)
+{
+	unsigned long flags;
+
+	lockdep_assert_held(&varmon_lock);
+	w->timer = t;
+	raw_spin_lock_irqsave(&t->lock, flags);
+	w->slot = t->nr;
+	t->slots[t->nr++] = w;
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+
+	if (!t->started) {
+		t->started = true;
+		hrtimer_start(&t->hrt, ns_to_ktime(t->interval_ns),
+			      HRTIMER_MODE_REL_HARD);
+	}
+}
+
+/**
+ * varmon_timer_detach() - stop polling a watch
+ * @w:	an attached watch
+ *
+ * Once this returns, the callback no longer reads @w. The slot stays
+ * reserved until varmon_timer_release().
+ *
+ * Context: any but hard irq; called with varmon_mm.lock held.
+ */
+void varmon_timer_detach(struct varmon_watch_k *w)
+{
+	struct varmon_timer *t = w->timer;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&t->lock, flags);
+	/* Fill the hole with the last watch, as the original did. */
+	t->slots[w->slot] = t->slots[--t->nr];
+	t->slots[w->slot]->slot = w->slot;
+	raw_spin_unlock_irqrestore(&t->lock, flags);
+}
+
+static void varmon_timer_destroy(struct varmon_timer *t)
+{
+	hrtimer_cancel(&t->hrt);
+	cancel_work_sync(&t->report_work);
+	list_del(&t->node);
+	varmon_nr_timers--;
+	atomic_dec(&varmon_stats.timers);
+	kfree(t->report);
+	kfree(t->trip);
+	kfree(t);
+}
+
+/**
+ * varmon_timer_release() - give back a slot; free the timer with the last
+ * @t:	timer from varmon_timer_reserve()
+ *
+ * Context: process, varmon_lock held; waits for a running callback and
+ * report work, so the report work must never take varmon_lock.
+ */
+void varmon_timer_release(struct varmon_timer *t)
+{
+	lockdep_assert_held(&varmon_lock);
+	if (--t->users == 0)
+		varmon_timer_destroy(t);
+}
+
+/**
+ * varmon_timer_interval() - polling period of a timer
+ * @t:	the timer
+ *
+ * Return: the interval in nanoseconds.
+ */
+u64 varmon_timer_interval(const struct varmon_timer *t)
+{
+	return t->interval_ns;
+}
+
+/**
+ * varmon_timer_exit() - check that no timer outlived its watches
+ *
+ * Context: module exit, after every watch is gone.
+ */
+void varmon_timer_exit(void)
+{
+	WARN_ON(!list_empty(&varmon_timers));
+}
