@@ -290,9 +290,11 @@ fi
 echo "vm: booting $release (timeout ${timeout} s)"
 echo "vm: ${qemu[*]}"
 start=$(date +%s)
-# qemu gets no terminal, so it leaves the caller's tty alone.
+# qemu gets no terminal, so it leaves the caller's tty alone. The BIOS
+# sends terminal escapes and the serial line CR LF; keep plain lines.
 set +e
-timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 | sed -u 's/\r$//' | tee "$logf"
+timeout -k 10 "$timeout" "${qemu[@]}" </dev/null 2>&1 |
+	sed -u -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' | tee "$logf"
 qstatus=${PIPESTATUS[0]}
 set -e
 end=$(date +%s)

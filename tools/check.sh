@@ -1,0 +1,201 @@
+#!/bin/bash
+# The body of `make check`: host unit tests, then the VM suite on each
+# Debian kernel. Counts every TAP result and ends with "N passed, N failed".
+#
+# Usage: tools/check.sh [--kernels '6.1 6.12']
+#   VARMON_VM_TIMEOUT  seconds one kernel's VM run may take (default 900)
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+cd "$top" || exit 1
+
+kernels='6.1 6.12'
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels)
+		[ $# -ge 2 ] || { echo "check: --kernels needs a list" >&2; exit 2; }
+		kernels=$2
+		shift 2
+		;;
+	-h | --help)
+		sed -n '2,7s/^# \{0,1\}//p' "$0"
+		exit 0
+		;;
+	*)
+		echo "check: unknown argument $1 (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+vm_timeout=${VARMON_VM_TIMEOUT:-900}
+
+out=$top/build/check
+rm -rf "$out"
+mkdir -p "$out"
+
+passed=0 failed=0 skipped=0
+summary=() problems=()
+
+section() {
+	printf '\n==== %s\n' "$*"
+}
+
+# result PASS|FAIL NAME: a check of the harness itself (build, console).
+result() {
+	if [ "$1" = PASS ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		problems+=("FAIL $2")
+	fi
+}
+
+# count_tap GROUP FILE: add FILE's TAP results to the totals, and list the
+# failed and skipped ones as "GROUP: N name". Sets tap_pass, tap_fail,
+# tap_skip and tap_planned (the sum of all "1..N" plans).
+count_tap() {
+	local group=$1 file=$2 kind name
+	tap_pass=0 tap_fail=0 tap_skip=0 tap_planned=0
+	while IFS=$'\t' read -r kind name; do
+		case $kind in
+		plan) tap_planned=$((tap_planned + name)) ;;
+		pass) tap_pass=$((tap_pass + 1)) ;;
+		fail)
+			tap_fail=$((tap_fail + 1))
+			problems+=("FAIL $group: $name")
+			;;
+		skip)
+			tap_skip=$((tap_skip + 1))
+			summary+=("SKIP $group: $name")
+			;;
+		esac
+	done < <(awk '
+		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); printf "plan\t%d\n", $0 + 0; next }
+		/^(not )?ok([ \t]|$)/ {
+			kind = $0 ~ /^not/ ? "fail" : "pass"
+			if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/)
+				kind = "skip"
+			sub(/^(not )?ok[ \t]*/, "")
+			printf "%s\t%s\n", kind, $0
+		}' "$file")
+	passed=$((passed + tap_pass))
+	failed=$((failed + tap_fail))
+	skipped=$((skipped + tap_skip))
+}
+
+finish() {
+	section summary
+	local l
+	for l in "${summary[@]}"; do
+		echo "$l"
+	done
+	for l in "${problems[@]}"; do
+		echo "$l"
+	done
+	[ "$skipped" -eq 0 ] || echo "$skipped skipped"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+}
+
+section deps
+if ! "$here/deps.sh"; then
+	result FAIL "deps: tools/deps.sh failed"
+	finish
+fi
+
+section "host tests"
+if make -n host-tests >/dev/null 2>&1; then
+	make -j2 host-tests 2>&1 | tee "$out/host.log"
+	status=${PIPESTATUS[0]}
+	count_tap host "$out/host.log"
+	summary+=("host: $tap_pass passed, $tap_fail failed, $tap_skip skipped")
+	if [ "$status" -ne 0 ] && [ "$tap_fail" -eq 0 ]; then
+		result FAIL "host: make host-tests exited with status $status"
+	fi
+else
+	echo "check: NOTE: the Makefile has no host-tests target; no host tests ran"
+	summary+=("host: no host-tests target, nothing ran")
+fi
+
+section "vm programs"
+vm_progs=ok
+if ! make -j2 vm-progs; then
+	vm_progs=
+	result FAIL "vm: make vm-progs failed"
+elif [ ! -f build/vm/bin/run-vm-tests.sh ]; then
+	vm_progs=
+	result FAIL "vm: make vm-progs did not install build/vm/bin/run-vm-tests.sh"
+fi
+
+for sel in $kernels; do
+	if ! line=$("$here/kernels.sh" "$sel"); then
+		result FAIL "$sel: kernel installed"
+		continue
+	fi
+	read -r release _ kdir <<<"$line"
+	kout=$out/$release
+	mkdir -p "$kout"
+
+	section "$sel: build module for $release"
+	if ! make -j2 module KDIR="$kdir" O_MOD="$kout"; then
+		result FAIL "$sel: module build"
+		continue
+	fi
+	# Without O_MOD support the module lands in module/; keep a copy so
+	# the next kernel's build cannot replace it.
+	ko=$kout/variable_monitor.ko
+	if [ ! -f "$ko" ]; then
+		for k in "$kout/module/variable_monitor.ko" module/variable_monitor.ko; do
+			if [ -f "$k" ]; then
+				cp "$k" "$ko"
+				break
+			fi
+		done
+	fi
+	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null | cut -d ' ' -f 1)
+	if [ "$vermagic" != "$release" ]; then
+		echo "check: $ko is built for '${vermagic:-nothing}', not $release"
+		result FAIL "$sel: module build"
+		continue
+	fi
+	result PASS "$sel: module build"
+
+	if [ -z "$vm_progs" ]; then
+		result FAIL "$sel: VM tests (no test programs)"
+		continue
+	fi
+
+	section "$sel: VM tests on $release"
+	"$here/vm.sh" --kernel "$release" --module "$ko" --bin build/vm/bin \
+		--run 'sh /varmon/bin/run-vm-tests.sh' --timeout "$vm_timeout" \
+		--log "$kout/console.log" | tee "$kout/vm.out"
+	count_tap "$sel" "$kout/console.log"
+	summary+=("$sel ($release): $tap_pass passed, $tap_fail failed, $tap_skip skipped")
+
+	if grep -q '^vm: FAIL: ' "$kout/vm.out"; then
+		# The first kernel error says more than a missing sentinel.
+		why=$(grep -m 1 '^vm: FAIL: console' "$kout/vm.out" ||
+			grep -m 1 '^vm: FAIL: ' "$kout/vm.out")
+		result FAIL "$sel: console clean (${why#vm: FAIL: })"
+		continue
+	fi
+	result PASS "$sel: console clean"
+
+	# The guest finished: every planned test must have reported, and a
+	# failing exit status needs a failed test to explain it.
+	rc=$(sed -n 's/.*VARMON-EXIT: \([0-9][0-9]*\).*/\1/p' "$kout/console.log" | tail -n 1)
+	results=$((tap_pass + tap_fail + tap_skip))
+	if [ "$results" -eq 0 ]; then
+		result FAIL "$sel: test run complete (no TAP results)"
+	elif [ "$results" -lt "$tap_planned" ]; then
+		result FAIL "$sel: test run complete ($results of $tap_planned planned tests reported)"
+	elif [ "$rc" -ne 0 ] && [ "$tap_fail" -eq 0 ]; then
+		result FAIL "$sel: test run complete (run-vm-tests.sh exited with $rc, no test failed)"
+	else
+		result PASS "$sel: test run complete"
+	fi
+done
+
+finish
