@@ -1,10 +1,24 @@
 #!/bin/sh
 # Install everything the build, the VM harness and the tests need.
-# Idempotent: a second run only checks. Needs root (apt).
+# Idempotent: a second run only checks its stamp. Needs root (apt).
+#
+#   tools/deps.sh        toolchain, QEMU, Debian 6.1 and 6.12 kernels
+#   tools/deps.sh rt     also the PREEMPT_RT 6.1 and 6.12 kernels
 set -eu
 
-stamp=/var/lib/variable_monitor-deps.v1
-if [ -f "$stamp" ] && [ -z "${VARMON_DEPS_FORCE:-}" ]; then
+want_rt=
+for arg in "$@"; do
+	case "$arg" in
+	rt) want_rt=1 ;;
+	*) echo "deps: unknown argument '$arg'" >&2; exit 2 ;;
+	esac
+done
+
+stampdir=/var/lib/variable_monitor
+stamp=$stampdir/deps.v2
+rtstamp=$stampdir/deps-rt.v1
+if [ -f "$stamp" ] && { [ -z "$want_rt" ] || [ -f "$rtstamp" ]; } &&
+   [ -z "${VARMON_DEPS_FORCE:-}" ]; then
 	exit 0
 fi
 
@@ -15,7 +29,7 @@ fi
 
 export DEBIAN_FRONTEND=noninteractive
 
-# bookworm-backports carries the 6.12 kernel. Reuse the mirror the main
+# bookworm-backports carries the 6.12 kernels. Reuse the mirror the main
 # bookworm suite already uses so no host is hard-coded here.
 bp=/etc/apt/sources.list.d/varmon-backports.sources
 if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
@@ -33,23 +47,40 @@ fi
 
 apt-get update -qq
 
-apt-get install -y -qq --no-install-recommends \
-	build-essential make gcc bc bison flex libssl-dev kmod cpio \
-	qemu-system-x86 busybox-static \
-	libunwind-dev libelf-dev libdw-dev elfutils binutils pkg-config \
-	sparse clang llvm libclang-rt-dev \
-	linux-image-amd64 linux-headers-amd64 linux-source >/dev/null
+# The newest versioned 6.12 image of a flavour ("amd64" or "rt-amd64") in
+# bookworm-backports, so the bookworm meta packages keep meaning 6.1.
+newest_612() {
+	apt-cache search --names-only "^linux-image-6\.12\.[0-9]+\+deb12(\.[0-9]+)?-$1\$" |
+		awk '{ print $1 }' | sort -V | tail -n1
+}
 
-# The 6.12 kernel from backports, by its versioned name so the bookworm
-# meta packages keep pointing at 6.1.
-img=$(apt-cache search --names-only '^linux-image-6\.12\.[0-9.+~a-z-]*-amd64$' |
-	awk '{ print $1 }' | grep -v -e dbg -e unsigned -e rt -e cloud | sort -V | tail -n1)
-if [ -z "$img" ]; then
-	echo "deps: no 6.12 kernel found in bookworm-backports" >&2
-	exit 1
+install_612() {
+	img=$(newest_612 "$1")
+	if [ -z "$img" ]; then
+		echo "deps: no 6.12 $1 kernel found in bookworm-backports" >&2
+		exit 1
+	fi
+	hdr=$(echo "$img" | sed 's/^linux-image-/linux-headers-/')
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports \
+		"$img" "$hdr" >/dev/null
+	echo "deps: 6.12 $1 kernel is $img"
+}
+
+if [ ! -f "$stamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; then
+	apt-get install -y -qq --no-install-recommends \
+		build-essential make gcc bc bison flex libssl-dev kmod cpio \
+		qemu-system-x86 busybox-static \
+		libunwind-dev libelf-dev libdw-dev zlib1g-dev elfutils binutils \
+		pkg-config sparse clang llvm libclang-rt-dev dkms \
+		linux-image-amd64 linux-headers-amd64 linux-source >/dev/null
+	install_612 amd64
+	mkdir -p "$stampdir"
+	touch "$stamp"
 fi
-hdr=$(echo "$img" | sed 's/^linux-image-/linux-headers-/')
-apt-get install -y -qq --no-install-recommends -t bookworm-backports "$img" "$hdr" >/dev/null
 
-touch "$stamp"
-echo "deps: installed (6.12 is $img)"
+if [ -n "$want_rt" ] && { [ ! -f "$rtstamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; }; then
+	apt-get install -y -qq --no-install-recommends \
+		linux-image-rt-amd64 linux-headers-rt-amd64 >/dev/null
+	install_612 rt-amd64
+	touch "$rtstamp"
+fi
