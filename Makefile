@@ -29,7 +29,7 @@ HOST_TESTS :=
 FUZZ_TARGETS :=
 
 .PHONY: all module userspace vm-progs host-tests fuzz-smoke check demo \
-	deps clean
+	deps clean dkms-source
 
 all: module userspace
 
@@ -44,6 +44,14 @@ vm-progs: $(VM_PROGS)
 
 host-tests: $(HOST_TESTS)
 	@for t in $(HOST_TESTS); do echo "# host: $$t"; $$t || echo "not ok - $$t exited $$?"; done
+
+# What DKMS needs to build the module: dkms.conf and the kernel sources.
+DKMS_SOURCE_DIR ?= $(DESTDIR)/usr/src/variable_monitor-$(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+dkms-source:
+	mkdir -p $(DKMS_SOURCE_DIR)
+	cp -r dkms.conf Kbuild module buffer uapi $(DKMS_SOURCE_DIR)/
+	find $(DKMS_SOURCE_DIR) \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' \
+		-o -name '*.mod*' -o -name '*.order' -o -name 'Module.symvers' \) -delete
 
 deps:
 	tools/deps.sh
