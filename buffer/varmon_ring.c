@@ -116,8 +116,7 @@ static int varmon_ring_check_blob(const u8 *blob, size_t len,
  * Never waits for the reader. When the free space is less than @len, the
  * dump is dropped and counted in the lost counters and the stats.
  *
- * Context: any context that may call memcpy(); the caller serializes
- * writers of @r.
+ * Context: any; does not sleep. The caller serializes writers of @r.
  * Return: 0 when written; -ENOSPC when dropped; -EINVAL when @blob is not
  * a sequence of valid records exactly @len bytes long (nothing counted).
  */

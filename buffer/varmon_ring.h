@@ -20,8 +20,8 @@
  * The ring is a power-of-two byte array with two free-running u64
  * indices: @head, advanced only by the writer, and @tail, advanced only
  * by the reader. Bytes [tail, head) hold whole records; the array offset
- * of index i is i & mask. The indices never wrap in practice, so
- * head - tail is the number of bytes in use.
+ * of index i is i & mask, and head - tail is the number of bytes in
+ * use, which unsigned arithmetic keeps right even across 2^64.
  *
  * - Writers are serialized by the caller (one lock of its own); so are
  *   readers (another lock). A writer and a reader run concurrently and
@@ -35,6 +35,11 @@
  *   a torn record.
  * - A record may straddle the end of the array. The reader assembles it in
  *   a bounce buffer, which belongs to the reader side.
+ * - A record is valid when it has VARMON_REC_MAGIC, and its size covers
+ *   the header, is a multiple of VARMON_REC_ALIGN, is at most
+ *   VARMON_REC_MAX_SIZE and does not run past the dump (writer) or past
+ *   @head (reader). The writer rejects a dump with an invalid record; the
+ *   reader checks again and stops with -EIO rather than hand out garbage.
  */
 
 /**
