@@ -72,6 +72,7 @@ count_tap() {
 		esac
 	done < <(awk '
 		/^1\.\.[0-9]+/ { sub(/^1\.\./, ""); printf "plan\t%d\n", $0 + 0; next }
+		/^Bail out!/ { printf "fail\t%s\n", $0; next }
 		/^(not )?ok([ \t]|$)/ {
 			kind = $0 ~ /^not/ ? "fail" : "pass"
 			if ($0 ~ /#[ \t]*[Ss][Kk][Ii][Pp]/)
@@ -82,6 +83,20 @@ count_tap() {
 	passed=$((passed + tap_pass))
 	failed=$((failed + tap_fail))
 	skipped=$((skipped + tap_skip))
+}
+
+# complete GROUP STATUS WHAT: after count_tap, check that every planned
+# test reported and that a failing exit status (of WHAT) is explained by a
+# failed test.
+complete() {
+	local results=$((tap_pass + tap_fail + tap_skip))
+	if [ "$results" -lt "$tap_planned" ]; then
+		result FAIL "$1: test run complete ($results of $tap_planned planned tests reported)"
+	elif [ "$2" -ne 0 ] && [ "$tap_fail" -eq 0 ]; then
+		result FAIL "$1: test run complete ($3 exited with status $2, no test failed)"
+	else
+		result PASS "$1: test run complete"
+	fi
 }
 
 finish() {
@@ -111,8 +126,10 @@ if make -n host-tests >/dev/null 2>&1; then
 	status=${PIPESTATUS[0]}
 	count_tap host "$out/host.log"
 	summary+=("host: $tap_pass passed, $tap_fail failed, $tap_skip skipped")
-	if [ "$status" -ne 0 ] && [ "$tap_fail" -eq 0 ]; then
-		result FAIL "host: make host-tests exited with status $status"
+	if [ $((tap_pass + tap_fail + tap_skip)) -eq 0 ] && [ "$status" -eq 0 ]; then
+		echo "check: NOTE: make host-tests printed no TAP results"
+	else
+		complete host "$status" "make host-tests"
 	fi
 else
 	echo "check: NOTE: the Makefile has no host-tests target; no host tests ran"
@@ -183,18 +200,12 @@ for sel in $kernels; do
 	fi
 	result PASS "$sel: console clean"
 
-	# The guest finished: every planned test must have reported, and a
-	# failing exit status needs a failed test to explain it.
+	# The guest finished: every planned test must have reported.
 	rc=$(sed -n 's/.*VARMON-EXIT: \([0-9][0-9]*\).*/\1/p' "$kout/console.log" | tail -n 1)
-	results=$((tap_pass + tap_fail + tap_skip))
-	if [ "$results" -eq 0 ]; then
+	if [ $((tap_pass + tap_fail + tap_skip)) -eq 0 ]; then
 		result FAIL "$sel: test run complete (no TAP results)"
-	elif [ "$results" -lt "$tap_planned" ]; then
-		result FAIL "$sel: test run complete ($results of $tap_planned planned tests reported)"
-	elif [ "$rc" -ne 0 ] && [ "$tap_fail" -eq 0 ]; then
-		result FAIL "$sel: test run complete (run-vm-tests.sh exited with $rc, no test failed)"
 	else
-		result PASS "$sel: test run complete"
+		complete "$sel" "$rc" run-vm-tests.sh
 	fi
 done
 
