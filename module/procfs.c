@@ -123,11 +123,6 @@ static const struct proc_ops varmon_tunable_ops = {
 	.proc_release = single_release,
 };
 
-static const char *varmon_cond_name(u8 cond)
-{
-	return cond == VARMON_COND_GT ? "gt" : "lt";
-}
-
 static void varmon_show_watch(struct seq_file *m,
 			      const struct varmon_watch_k *w, bool raw_addr)
 {
@@ -141,8 +136,12 @@ static void varmon_show_watch(struct seq_file *m,
 		seq_printf(m, "%llu", (u64)w->threshold);
 	else
 		seq_printf(m, "%lld", w->threshold);
-	seq_printf(m, " %llu %llu\n", varmon_timer_interval(w->timer),
+	seq_printf(m, " %llu %llu", varmon_timer_interval(w->timer),
 		   READ_ONCE(w->trips));
+	if (w->flags & VARMON_WATCH_UNSIGNED)
+		seq_printf(m, " %llu %llu\n", (u64)w->arg, (u64)w->rearm);
+	else
+		seq_printf(m, " %lld %lld\n", w->arg, w->rearm);
 }
 
 static int varmon_watches_show(struct seq_file *m, void *v)
@@ -152,7 +151,7 @@ static int varmon_watches_show(struct seq_file *m, void *v)
 	const struct varmon_watch_k *w;
 	struct varmon_mm *vmm;
 
-	seq_puts(m, "# pid name addr length cond threshold interval_ns trips\n");
+	seq_puts(m, "# pid name addr length cond threshold interval_ns trips arg rearm\n");
 	mutex_lock(&varmon_lock);
 	list_for_each_entry(vmm, &varmon_mms, node) {
 		spin_lock(&vmm->lock);

@@ -80,17 +80,6 @@ static s64 varmon_read_value(const struct varmon_watch_k *w)
 	}
 }
 
-static bool varmon_tripped(const struct varmon_watch_k *w, s64 value)
-{
-	if (w->flags & VARMON_WATCH_UNSIGNED) {
-		u64 v = value, t = w->threshold;
-
-		return w->cond == VARMON_COND_GT ? v > t : v < t;
-	}
-	return w->cond == VARMON_COND_GT ? value > w->threshold :
-					   value < w->threshold;
-}
-
 static void varmon_trip_add(struct varmon_trip *trip,
 			    const struct varmon_watch_k *w, s64 value)
 {
@@ -105,6 +94,7 @@ static void varmon_trip_add(struct varmon_trip *trip,
 	trig->addr = w->uaddr;
 	trig->value = value;
 	trig->threshold = w->threshold;
+	trig->arg = w->arg;
 }
 
 static void varmon_stats_tick(u64 ns)
@@ -138,7 +128,7 @@ static enum hrtimer_restart varmon_timer_fn(struct hrtimer *hrt)
 		struct varmon_watch_k *w = t->slots[i];
 		s64 value = varmon_read_value(w);
 
-		if (!varmon_tripped(w, value))
+		if (!varmon_cond_eval(w, value))
 			continue;
 		w->trips++;
 		tripped++;
@@ -165,11 +155,6 @@ static enum hrtimer_restart varmon_timer_fn(struct hrtimer *hrt)
 	return HRTIMER_RESTART;
 }
 
-static const char *varmon_cond_op(u8 cond)
-{
-	return cond == VARMON_COND_GT ? ">" : "<";
-}
-
 static void varmon_report_fn(struct work_struct *work)
 {
 	struct varmon_timer *t = container_of(work, struct varmon_timer,
@@ -190,17 +175,17 @@ static void varmon_report_fn(struct work_struct *work)
 
 		/* Hashed: dmesg readers need not see the app's layout. */
 		if (is_unsigned)
-			pr_info("  pid %u name %s ptr %p value %llu %s threshold %llu\n",
+			pr_info("  pid %u name %s ptr %p value %llu cond %s threshold %llu arg %llu\n",
 				trig->pid, trig->name,
 				(void *)(unsigned long)trig->addr,
-				(u64)trig->value, varmon_cond_op(trig->cond),
-				(u64)trig->threshold);
+				(u64)trig->value, varmon_cond_name(trig->cond),
+				(u64)trig->threshold, (u64)trig->arg);
 		else
-			pr_info("  pid %u name %s ptr %p value %lld %s threshold %lld\n",
+			pr_info("  pid %u name %s ptr %p value %lld cond %s threshold %lld arg %lld\n",
 				trig->pid, trig->name,
 				(void *)(unsigned long)trig->addr,
-				trig->value, varmon_cond_op(trig->cond),
-				trig->threshold);
+				trig->value, varmon_cond_name(trig->cond),
+				trig->threshold, trig->arg);
 	}
 	pr_info("---- end of trip ----\n");
 
@@ -285,6 +270,7 @@ void varmon_timer_attach(struct varmon_timer *t, struct varmon_watch_k *w)
 	lockdep_assert_held(&varmon_lock);
 	w->timer = t;
 	raw_spin_lock_irqsave(&t->lock, flags);
+	varmon_cond_init(w, varmon_read_value(w));
 	w->slot = t->nr;
 	t->slots[t->nr++] = w;
 	raw_spin_unlock_irqrestore(&t->lock, flags);

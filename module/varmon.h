@@ -66,6 +66,22 @@ struct varmon_page {
 };
 
 /**
+ * struct varmon_cond_state - history some conditions need
+ * @prev:	previous sample (changed, stalled)
+ * @same:	consecutive samples equal to @prev (stalled)
+ * @moved:	the value has been seen changing (stalled arms on it)
+ * @latched:	fired and waiting to re-arm (stalled, rearm by value)
+ *
+ * Written only by the hrtimer callback, under the timer's lock.
+ */
+struct varmon_cond_state {
+	s64 prev;
+	u32 same;
+	bool moved;
+	bool latched;
+};
+
+/**
  * struct varmon_watch_k - one watched variable
  * @mm_node:	in varmon_mm.watches, or in the reap list once dropped
  * @vmm:	address space it lives in
@@ -76,6 +92,9 @@ struct varmon_page {
  * @kaddr:	kernel address of the variable
  * @uaddr:	user address of the variable
  * @threshold:	as registered
+ * @arg:	as registered (range high end)
+ * @rearm:	as registered (hysteresis)
+ * @state:	condition history, under @timer->lock
  * @trips:	times it tripped; written under @timer->lock
  * @tgid:	owning process, in the initial pid namespace
  * @length:	1, 2, 4 or 8
@@ -93,6 +112,9 @@ struct varmon_watch_k {
 	const void *kaddr;
 	u64 uaddr;
 	s64 threshold;
+	s64 arg;
+	s64 rearm;
+	struct varmon_cond_state state;
 	u64 trips;
 	pid_t tgid;
 	u8 length;
@@ -122,6 +144,12 @@ long varmon_ioctl_watch(struct file *file, void __user *argp);
 long varmon_ioctl_cancel(struct file *file, void __user *argp);
 void varmon_file_release(struct file *file);
 void varmon_watch_exit(void);
+
+/* cond.c */
+const char *varmon_cond_name(u8 cond);
+int varmon_cond_check(const struct varmon_watch *uw, const char **why);
+void varmon_cond_init(struct varmon_watch_k *w, s64 value);
+bool varmon_cond_eval(struct varmon_watch_k *w, s64 value);
 
 /* pin.c */
 struct varmon_page *varmon_page_get(struct varmon_mm *vmm,

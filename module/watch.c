@@ -267,6 +267,7 @@ static int varmon_watch_invalid(const char *what)
 static int varmon_watch_check(const struct varmon_watch *uw, u64 *interval)
 {
 	size_t name_len = strnlen(uw->name, sizeof(uw->name));
+	const char *why;
 	unsigned int i;
 
 	if (uw->__pad0)
@@ -289,6 +290,8 @@ static int varmon_watch_check(const struct varmon_watch *uw, u64 *interval)
 		return varmon_watch_invalid("address outside user space");
 	if (name_len == 0 || name_len == sizeof(uw->name))
 		return varmon_watch_invalid("name empty or longer than 15 characters");
+	if (varmon_cond_check(uw, &why))
+		return varmon_watch_invalid(why);
 
 	*interval = uw->interval_ns ?: READ_ONCE(varmon_def_interval_ns);
 	if (*interval < READ_ONCE(varmon_min_interval_ns))
@@ -350,6 +353,8 @@ static int varmon_watch_add(struct file *file, const struct varmon_watch *uw,
 	w->kaddr = vpage->kaddr + offset_in_page(uw->addr);
 	w->uaddr = uw->addr;
 	w->threshold = uw->threshold;
+	w->arg = uw->arg;
+	w->rearm = uw->rearm;
 	w->tgid = task_tgid_nr(task);
 	w->length = uw->length;
 	w->cond = uw->cond;

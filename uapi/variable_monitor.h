@@ -23,17 +23,47 @@
 #define VARMON_PROC_DIR		"/proc/variable_monitor"
 #define VARMON_NAME_LEN		16	/* 15 characters and a NUL */
 
-/* Watch conditions (struct varmon_watch.cond). */
+/*
+ * Watch conditions (struct varmon_watch.cond). "threshold" and "arg" are
+ * the fields of struct varmon_watch; comparisons are signed unless
+ * VARMON_WATCH_UNSIGNED is set.
+ */
 #define VARMON_COND_GT		1	/* value >  threshold */
 #define VARMON_COND_LT		2	/* value <  threshold */
-#define VARMON_COND_MAX		VARMON_COND_LT
+#define VARMON_COND_GE		3	/* value >= threshold */
+#define VARMON_COND_LE		4	/* value <= threshold */
+#define VARMON_COND_EQ		5	/* value == threshold */
+#define VARMON_COND_NE		6	/* value != threshold */
+#define VARMON_COND_IN		7	/* threshold <= value <= arg */
+#define VARMON_COND_OUT		8	/* value < threshold or value > arg */
+#define VARMON_COND_ANY_BITS	9	/* value & threshold != 0 */
+#define VARMON_COND_ALL_BITS	10	/* value & threshold == threshold */
+#define VARMON_COND_CHANGED	11	/* value differs from the previous sample */
+/*
+ * The value stayed the same for threshold consecutive samples. Armed only
+ * once the value has been seen changing; fires once per stall and re-arms
+ * when the value changes again.
+ */
+#define VARMON_COND_STALLED	12
+#define VARMON_COND_MAX		VARMON_COND_STALLED
 
 /* Watch trigger modes (struct varmon_watch.trigger). */
 #define VARMON_TRIGGER_POLL	0	/* polled from a shared hrtimer */
+#define VARMON_TRIGGER_HWBP	1	/* hardware write breakpoint */
 
 /* struct varmon_watch.flags */
 #define VARMON_WATCH_UNSIGNED	(1U << 0)	/* compare as unsigned */
-#define VARMON_WATCH_FLAGS	VARMON_WATCH_UNSIGNED
+/*
+ * Hysteresis: after a trip the watch stays quiet until the value has come
+ * back to rearm (value <= rearm for GT/GE, value >= rearm for LT/LE).
+ * Without it a watch may fire again after dump_reset_sec.
+ */
+#define VARMON_WATCH_REARM_VALUE (1U << 1)
+/* With VARMON_TRIGGER_HWBP: poll instead when no debug register is free. */
+#define VARMON_WATCH_HW_FALLBACK (1U << 2)
+#define VARMON_WATCH_FLAGS	(VARMON_WATCH_UNSIGNED | \
+				 VARMON_WATCH_REARM_VALUE | \
+				 VARMON_WATCH_HW_FALLBACK)
 
 /**
  * struct varmon_watch - VARMON_IOC_WATCH argument
@@ -45,10 +75,18 @@
  * @trigger:	VARMON_TRIGGER_*
  * @__pad0:	must be zero
  * @addr:	user virtual address of the variable, aligned to @length
- * @threshold:	compared with the value (sign-extended or zero-extended)
+ * @threshold:	compared with the value (sign-extended or zero-extended);
+ *		the low end for IN/OUT, the mask for ANY_BITS/ALL_BITS, the
+ *		number of samples for STALLED
  * @interval_ns: polling interval; 0 means def_interval_ns
  * @name:	NUL-terminated, 1 to 15 characters
- * @reserved:	must be zero; room for later conditions and modes
+ * @arg:	the high end for IN/OUT; zero otherwise
+ * @rearm:	with VARMON_WATCH_REARM_VALUE, the value that re-arms the
+ *		watch; zero otherwise
+ * @reserved:	must be zero
+ *
+ * @arg and @rearm took the place of reserved fields of the first ABI, so
+ * binaries built against it (which zeroed them) behave as before.
  */
 struct varmon_watch {
 	__u32 size;
@@ -62,7 +100,9 @@ struct varmon_watch {
 	__s64 threshold;
 	__u64 interval_ns;
 	char name[VARMON_NAME_LEN];
-	__u64 reserved[4];
+	__s64 arg;
+	__s64 rearm;
+	__u64 reserved[2];
 };
 #define VARMON_WATCH_SIZE_VER0	88
 

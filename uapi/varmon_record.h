@@ -60,9 +60,10 @@ struct varmon_trigger {
 	__u8 cond;		/* VARMON_COND_* */
 	__u16 flags;		/* VARMON_WATCH_* */
 	char name[16];
-	__u64 addr;		/* zero for readers without CAP_SYSLOG */
+	__u64 addr;		/* user address of the variable */
 	__s64 value;
 	__s64 threshold;
+	__s64 arg;		/* struct varmon_watch.arg */
 };
 
 /**
