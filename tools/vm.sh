@@ -24,6 +24,8 @@ usage: $0 --kernel KERNEL --run 'COMMAND' [options]
   --log FILE         also write the console to FILE
   --mem MB           guest memory (default 1024)
   --append 'ARGS'    extra kernel command line
+  --cpu MODEL        QEMU CPU model (default max; KASAN kernels want
+                     max,la57=off)
   --scan FILE        only judge an existing console log
 
 Exit status: the command's, or 1 when the run failed otherwise. The last
@@ -42,11 +44,11 @@ die() {
 }
 
 kernel='' module='' run='' log='' append='' scan_only=''
-timeout=300 mem=1024
+timeout=300 mem=1024 cpu=max
 bins=() files=()
 while [ $# -gt 0 ]; do
 	case $1 in
-	--kernel | --module | --bin | --file | --run | --timeout | --log | --mem | --append | --scan)
+	--kernel | --module | --bin | --file | --run | --timeout | --log | --mem | --append | --cpu | --scan)
 		[ $# -ge 2 ] || die "$1 needs an argument"
 		;;
 	esac
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--log) log=$2 ;;
 	--mem) mem=$2 ;;
 	--append) append=$2 ;;
+	--cpu) cpu=$2 ;;
 	--scan) scan_only=$2 ;;
 	-h | --help)
 		usage
@@ -279,7 +282,7 @@ cmdline+=" softlockup_panic=1 hung_task_panic=1 slub_debug=FZPU page_poison=1"
 [ -z "$kfence" ] || cmdline+=" $kfence"
 [ -z "$append" ] || cmdline+=" $append"
 
-qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$mem"
+qemu=(qemu-system-x86_64 -accel tcg -cpu "$cpu" -smp 2 -m "$mem"
 	-nographic -no-reboot -nic none
 	-kernel "$vmlinuz" -initrd "$work/initrd.gz" -append "$cmdline")
 
