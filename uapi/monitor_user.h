@@ -85,11 +85,22 @@ static inline int varmon_user_open(void)
 	return fd;
 }
 
+/* Register a filled struct varmon_watch. */
+static inline int start_watch_ex(const struct varmon_watch *w)
+{
+	int fd = varmon_user_open();
+
+	if (fd < 0)
+		return varmon_user_error(-fd);
+	if (ioctl(fd, VARMON_IOC_WATCH, w) < 0)
+		return -errno;
+	return 0;
+}
+
 static inline int start_watch(watch_arg arg)
 {
 	struct varmon_watch w;
 	size_t len = varmon_user_namelen(arg.name, sizeof(arg.name));
-	int fd;
 
 	if (len == 0 || len > MAX_NAME_LEN)
 		return varmon_user_error(EINVAL);
@@ -108,12 +119,7 @@ static inline int start_watch(watch_arg arg)
 	w.interval_ns = arg.time_ns;
 	memcpy(w.name, arg.name, len);
 
-	fd = varmon_user_open();
-	if (fd < 0)
-		return varmon_user_error(-fd);
-	if (ioctl(fd, VARMON_IOC_WATCH, &w) < 0)
-		return -errno;
-	return 0;
+	return start_watch_ex(&w);
 }
 
 /* Cancel every watch of this process. */
@@ -206,5 +212,101 @@ static inline int varmon_user_watch(const char *name, const volatile void *ptr,
 #define START_WATCH_INT64_LESS(n, p, t)	VARMON_TYPED(n, p, int64_t, t, 0)
 #define START_WATCH_UINT64(n, p, t)	VARMON_TYPED(n, p, uint64_t, t, 1)
 #define START_WATCH_UINT64_LESS(n, p, t) VARMON_TYPED(n, p, uint64_t, t, 0)
+
+/*
+ * Richer conditions (see VARMON_COND_* in variable_monitor.h). These take
+ * width and signedness from any integer type, so they work with typedefs:
+ *
+ *	START_WATCH_IN("depth", &depth, 10, 90);	// trips inside [10, 90]
+ *	START_WATCH_STALLED("beat", &heartbeat, 1000);	// 1000 samples unchanged
+ *
+ * For an interval, hysteresis or the hardware trigger, fill a struct with
+ * varmon_watch_init() (or VARMON_WATCH_INIT), adjust it and call
+ * start_watch_ex():
+ *
+ *	struct varmon_watch w;
+ *	VARMON_WATCH_INIT(&w, "temp", &temp, VARMON_COND_GT, 150);
+ *	w.flags |= VARMON_WATCH_REARM_VALUE;
+ *	w.rearm = 100;				// quiet until temp <= 100
+ *	w.interval_ns = 1000000;
+ *	start_watch_ex(&w);
+ */
+#ifdef __cplusplus
+#define VARMON_INT_PTR(ptr)	(ptr)
+#else
+#define VARMON_INT_PTR(ptr) _Generic((ptr),					\
+	char *: (ptr), volatile char *: (ptr),					\
+	signed char *: (ptr), volatile signed char *: (ptr),			\
+	unsigned char *: (ptr), volatile unsigned char *: (ptr),		\
+	short *: (ptr), volatile short *: (ptr),				\
+	unsigned short *: (ptr), volatile unsigned short *: (ptr),		\
+	int *: (ptr), volatile int *: (ptr),					\
+	unsigned int *: (ptr), volatile unsigned int *: (ptr),			\
+	long *: (ptr), volatile long *: (ptr),					\
+	unsigned long *: (ptr), volatile unsigned long *: (ptr),		\
+	long long *: (ptr), volatile long long *: (ptr),			\
+	unsigned long long *: (ptr), volatile unsigned long long *: (ptr))
+#endif
+#define VARMON_IS_UNSIGNED(ptr)	((__typeof__(*(ptr)))-1 > (__typeof__(*(ptr)))0)
+
+static inline int varmon_watch_init(struct varmon_watch *w, const char *name,
+				    const volatile void *ptr, int length,
+				    int is_unsigned, int cond,
+				    long long threshold)
+{
+	size_t len = varmon_user_namelen(name, sizeof(w->name));
+
+	memset(w, 0, sizeof(*w));
+	if (len == 0 || len > MAX_NAME_LEN)
+		return varmon_user_error(EINVAL);
+	w->size = sizeof(*w);
+	w->flags = is_unsigned ? VARMON_WATCH_UNSIGNED : 0;
+	w->length = (__u8)length;
+	w->cond = (__u8)cond;
+	w->addr = (__u64)(unsigned long)ptr;
+	w->threshold = threshold;
+	memcpy(w->name, name, len);
+	return 0;
+}
+
+#define VARMON_WATCH_INIT(w, name, ptr, cond, threshold)			\
+	varmon_watch_init((w), (name), VARMON_INT_PTR(ptr),			\
+			  (int)sizeof(*(ptr)), VARMON_IS_UNSIGNED(ptr),		\
+			  (cond), (threshold))
+
+static inline int varmon_user_cond(const char *name, const volatile void *ptr,
+				   int length, int is_unsigned, int cond,
+				   long long threshold, long long arg)
+{
+	struct varmon_watch w;
+	int err = varmon_watch_init(&w, name, ptr, length, is_unsigned, cond,
+				    threshold);
+
+	if (err)
+		return err;
+	w.arg = arg;
+	return start_watch_ex(&w);
+}
+
+#define VARMON_COND_WATCH(name, ptr, cond, threshold, arg)			\
+	varmon_user_cond((name), VARMON_INT_PTR(ptr), (int)sizeof(*(ptr)),	\
+			 VARMON_IS_UNSIGNED(ptr), (cond), (threshold), (arg))
+
+#define START_WATCH_GE(n, p, t)	VARMON_COND_WATCH(n, p, VARMON_COND_GE, t, 0)
+#define START_WATCH_LE(n, p, t)	VARMON_COND_WATCH(n, p, VARMON_COND_LE, t, 0)
+#define START_WATCH_EQ(n, p, t)	VARMON_COND_WATCH(n, p, VARMON_COND_EQ, t, 0)
+#define START_WATCH_NE(n, p, t)	VARMON_COND_WATCH(n, p, VARMON_COND_NE, t, 0)
+#define START_WATCH_IN(n, p, lo, hi)						\
+	VARMON_COND_WATCH(n, p, VARMON_COND_IN, lo, hi)
+#define START_WATCH_OUT(n, p, lo, hi)						\
+	VARMON_COND_WATCH(n, p, VARMON_COND_OUT, lo, hi)
+#define START_WATCH_ANY_BITS(n, p, mask)					\
+	VARMON_COND_WATCH(n, p, VARMON_COND_ANY_BITS, mask, 0)
+#define START_WATCH_ALL_BITS(n, p, mask)					\
+	VARMON_COND_WATCH(n, p, VARMON_COND_ALL_BITS, mask, 0)
+#define START_WATCH_CHANGED(n, p)						\
+	VARMON_COND_WATCH(n, p, VARMON_COND_CHANGED, 0, 0)
+#define START_WATCH_STALLED(n, p, samples)					\
+	VARMON_COND_WATCH(n, p, VARMON_COND_STALLED, samples, 0)
 
 #endif /* VARMON_MONITOR_USER_H */
