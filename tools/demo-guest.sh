@@ -16,7 +16,8 @@ counter() {
 	awk -v k="$1" '$1 == k { print $2 }' "$proc/stats" 2>/dev/null
 }
 
-# wait_for KEY TENTHS: wait until counter KEY is non-zero.
+# wait_for KEY TENTHS: wait until counter KEY is non-zero, and give up
+# early if helloworld died.
 wait_for() {
 	i=0
 	while [ "$(counter "$1")" = 0 ] || [ -z "$(counter "$1")" ]; do
@@ -36,9 +37,10 @@ if ! insmod /varmon/variable_monitor.ko; then
 	exit 1
 fi
 
-helloworld &
+# Long enough to still be running for the report; stopped below.
+helloworld -t 600 &
 app=$!
-say "helloworld (pid $app) registers its watches; waiting for a trip"
+say "helloworld -t 600 (pid $app) registers its watches; waiting for a trip"
 if ! wait_for trips 600; then
 	echo "no trip within 60 s"
 	rc=1
@@ -73,7 +75,10 @@ fi
 
 say "stop helloworld, rmmod"
 kill "$app"
-wait "$app" 2>/dev/null
+if ! wait "$app"; then
+	echo "helloworld failed"
+	rc=1
+fi
 if ! rmmod variable_monitor; then
 	echo "rmmod failed"
 	rc=1
