@@ -25,7 +25,8 @@ case ${1:-} in
 esac
 
 "$here/deps.sh"
-read -r release _ kdir <<<"$("$here/kernels.sh" "$sel")"
+line=$("$here/kernels.sh" "$sel")
+read -r release _ kdir <<<"$line"
 out=$top/build/demo
 mkdir -p "$out"
 

@@ -190,7 +190,12 @@ fi
 # The kernel and whether it has KFENCE (6.12 has it built in but off).
 if [ -f "$kernel" ]; then
 	vmlinuz=$kernel
-	release=$(basename "$kernel")
+	# The bzImage header points at the version string (boot protocol
+	# field kernel_version, at 0x20e, relative to 0x200).
+	off=$(od -An -tu2 -j 526 -N 2 "$kernel" | tr -d ' ')
+	release=$(dd if="$kernel" bs=1 skip=$((off + 512)) count=100 2>/dev/null |
+		tr '\0' '\n' | sed -n '1s/ .*//p')
+	release=${release:-$(basename "$kernel")}
 	config=$(dirname "$kernel")/../../../.config
 else
 	line=$("$here/kernels.sh" "$kernel") || exit 2
@@ -204,7 +209,7 @@ if [ -r "$config" ] && grep -q '^CONFIG_KFENCE=y' "$config"; then
 fi
 
 busybox=$(command -v busybox) || die "busybox not found (apt-get install busybox-static)"
-if ! LC_ALL=C file -bL "$busybox" | grep -q 'statically linked'; then
+if ldd "$busybox" >/dev/null 2>&1; then
 	die "$busybox is not statically linked (apt-get install busybox-static)"
 fi
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
