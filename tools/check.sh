@@ -3,6 +3,7 @@
 # Debian kernel. Counts every TAP result and ends with "N passed, N failed".
 #
 # Usage: tools/check.sh [--kernels '6.1 6.12']
+#   VARMON_KERNELS     default for --kernels (make check VARMON_KERNELS=6.12)
 #   VARMON_VM_TIMEOUT  seconds one kernel's VM run may take (default 900)
 set -uo pipefail
 
@@ -10,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 cd "$top" || exit 1
 
-kernels='6.1 6.12'
+kernels=${VARMON_KERNELS:-6.1 6.12}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernels)
@@ -19,7 +20,7 @@ while [ $# -gt 0 ]; do
 		shift 2
 		;;
 	-h | --help)
-		sed -n '2,7s/^# \{0,1\}//p' "$0"
+		sed -n '2,8s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)

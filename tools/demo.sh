@@ -5,13 +5,14 @@
 # console goes to build/demo/console.log.
 #
 # Usage: tools/demo.sh [--kernel 6.1|6.12]
+#   VARMON_KERNEL  default for --kernel (make demo VARMON_KERNEL=6.12)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 cd "$top"
 
-sel=6.1
+sel=${VARMON_KERNEL:-6.1}
 case ${1:-} in
 --kernel)
 	[ $# -ge 2 ] || { echo "demo: --kernel needs 6.1 or 6.12" >&2; exit 2; }
@@ -19,7 +20,7 @@ case ${1:-} in
 	;;
 '') ;;
 *)
-	sed -n '2,7s/^# \{0,1\}//p' "$0" >&2
+	sed -n '2,8s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 	;;
 esac
