@@ -100,7 +100,9 @@ scan_console() {
 			bad("BUG")
 		else if (msg ~ /Oops|WARNING:|Call Trace|Kernel panic|general protection|RIP: [0-9a-f]+:/)
 			bad("kernel error")
-		else if (msg ~ /KFENCE|KASAN|UBSAN|ODEBUG/)
+		# debugobjects reports are WARNINGs; "ODEBUG:" alone is its
+		# boot self-test.
+		else if (msg ~ /KFENCE|KASAN|UBSAN/)
 			bad("sanitizer report")
 		else if (msg ~ /kmemleak/ && msg !~ /kmemleak: (Kernel memory leak detector initialized|Automatic memory scanning thread)/)
 			bad("kmemleak")
