@@ -36,4 +36,19 @@ static inline void varmon_hrtimer_setup(struct hrtimer *timer,
 #endif
 }
 
+/* ---- capture pipeline (capture.c and friends) ---- */
+
+/* 6.5 dropped the vmas argument of the GUP family (as above). */
+static inline long varmon_get_user_page_remote(struct mm_struct *mm,
+					       unsigned long addr,
+					       unsigned int gup_flags,
+					       struct page **page)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
+#else
+	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+#endif
+}
+
 #endif /* VARMON_COMPAT_H */

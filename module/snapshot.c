@@ -1,0 +1,325 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * One VARMON_REC_TASK: what a task was doing when a watch tripped. Each
+ * part that cannot be read is left out and its VARMON_AVAIL_* bit stays
+ * clear; only running out of room in the staging area drops the record.
+ *
+ * Sections, in order: CGROUP, KSTACK, USTACK, REGS, CHAIN, and the
+ * kernel-private KPRIV that the drain strips.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/cred.h>
+#include <linux/limits.h>
+#include <linux/mm.h>
+#include <linux/nsproxy.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+
+#include "capture_priv.h"
+
+/**
+ * varmon_kpriv_fill() - record whose data a record is
+ * @kp:		out: the task's credentials
+ * @task:	a referenced task
+ * @mm:		its address space, or NULL
+ *
+ * The drain compares these with the reader's, as ptrace_may_access()
+ * would compare the live task's.
+ *
+ * Context: any; takes rcu_read_lock().
+ */
+void varmon_kpriv_fill(struct varmon_kpriv *kp, struct task_struct *task,
+		       struct mm_struct *mm)
+{
+	const struct cred *cred;
+
+	memset(kp, 0, sizeof(*kp));
+	rcu_read_lock();
+	cred = __task_cred(task);
+	kp->uid = __kuid_val(cred->uid);
+	kp->euid = __kuid_val(cred->euid);
+	kp->suid = __kuid_val(cred->suid);
+	kp->gid = __kgid_val(cred->gid);
+	kp->egid = __kgid_val(cred->egid);
+	kp->sgid = __kgid_val(cred->sgid);
+	rcu_read_unlock();
+	if (!mm || get_dumpable(mm) == SUID_DUMP_USER)
+		kp->flags |= VARMON_KPRIV_DUMPABLE;
+}
+
+static void varmon_task_ids(struct varmon_rec_task *rec,
+			    struct task_struct *task)
+{
+	struct pid_namespace *ns;
+
+	rec->pid = task->pid;
+	rec->tgid = task->tgid;
+	rcu_read_lock();
+	if (pid_alive(task)) {
+		ns = task_active_pid_ns(task);
+		if (ns) {
+			rec->ns_pid = task_pid_nr_ns(task, ns);
+			rec->ns_tgid = task_tgid_nr_ns(task, ns);
+		}
+		rec->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
+	}
+	rcu_read_unlock();
+}
+
+static void varmon_task_counters(struct varmon_rec_task *rec,
+				 struct task_struct *task)
+{
+	struct varmon_cputime ct;
+
+	varmon_task_cputime(task, &ct);
+	rec->utime_ns = ct.utime;
+	rec->stime_ns = ct.stime;
+	rec->group_utime_ns = ct.group_utime;
+	rec->group_stime_ns = ct.group_stime;
+	rec->cutime_ns = ct.cutime;
+	rec->cstime_ns = ct.cstime;
+	rec->start_boottime_ns = task->start_boottime;
+	rec->sum_exec_runtime_ns = READ_ONCE(task->se.sum_exec_runtime);
+	rec->nvcsw = READ_ONCE(task->nvcsw);
+	rec->nivcsw = READ_ONCE(task->nivcsw);
+}
+
+/* The id of @mm in this dump, adding it on first sight. */
+static u64 varmon_mm_id(struct varmon_dump_ctx *dc, struct mm_struct *mm,
+			struct task_struct *task)
+{
+	struct varmon_mmref *ref;
+	unsigned int i;
+
+	for (i = 0; i < dc->nr_mms; i++)
+		if (dc->mms[i].mm == mm)
+			return dc->mms[i].id;
+	if (dc->nr_mms == dc->max_mms)
+		return 0;
+	ref = &dc->mms[dc->nr_mms++];
+	ref->mm = mm;
+	ref->id = dc->nr_mms;
+	ref->tgid = task->tgid;
+	varmon_kpriv_fill(&ref->kpriv, task, mm);
+	return ref->id;
+}
+
+/* Path from the root of the initial cgroup namespace (the worker's). */
+static bool varmon_emit_cgroup(struct varmon_stage *st,
+			       struct varmon_rec_task *rec,
+			       struct task_struct *task)
+{
+	size_t mark = st->len;
+	struct cgroup *cgrp;
+	char *buf;
+	int ret;
+
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_CGROUP))
+		return false;
+	buf = varmon_stage_reserve(st, PATH_MAX);
+	if (!buf)
+		return false;
+
+	/* The css_set of even an exited task stays until it is freed. */
+	rcu_read_lock();
+	cgrp = task_dfl_cgroup(task);
+	cgroup_get(cgrp);
+	rcu_read_unlock();
+	ret = cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns);
+	cgroup_put(cgrp);
+
+	if (ret < 0) {
+		varmon_stage_rewind(st, mark);
+		return true;
+	}
+	varmon_stage_commit(st, strlen(buf) + 1);
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_CGROUP;
+	return true;
+}
+
+static bool varmon_emit_kstack(struct varmon_stage *st,
+			       struct varmon_rec_task *rec,
+			       struct task_struct *task)
+{
+	size_t mark = st->len;
+	u64 *entries;
+	int nr;
+
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_KSTACK))
+		return false;
+	entries = varmon_stage_reserve(st, VARMON_KSTACK_MAX * sizeof(u64));
+	if (!entries)
+		return false;
+
+	nr = varmon_kstack_save(task, entries, VARMON_KSTACK_MAX);
+	if (nr < 0) {
+		varmon_stage_rewind(st, mark);
+		return true;
+	}
+	varmon_stage_commit(st, nr * sizeof(u64));
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_KSTACK;
+	return true;
+}
+
+/*
+ * The USTACK section from the saved stack pointer. False only when there
+ * is no room; @uc stops being valid when the task ran meanwhile.
+ */
+static bool varmon_emit_ustack(struct varmon_dump_ctx *dc,
+			       struct varmon_rec_task *rec,
+			       struct task_struct *task, struct mm_struct *mm,
+			       struct varmon_user_ctx *uc)
+{
+	struct varmon_stage *st = dc->st;
+	u64 sp = uc->regs.reg[VARMON_REG_RSP];
+	struct varmon_ustack *us;
+	size_t mark = st->len;
+	size_t len;
+
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
+		return false;
+	us = varmon_stage_reserve(st, sizeof(*us) + dc->ustack_bytes);
+	if (!us)
+		return false;
+	len = varmon_ustack_copy(mm, sp, us + 1, dc->ustack_bytes);
+
+	if (!varmon_user_still(task, uc)) {
+		varmon_stage_rewind(st, mark);
+		uc->regs_ok = false;
+		rec->ustack_state = VARMON_USTACK_RUNNING;
+		return true;
+	}
+	if (!len) {
+		varmon_stage_rewind(st, mark);
+		rec->ustack_state = VARMON_USTACK_FAULT;
+		return true;
+	}
+	us->sp = sp;
+	us->len = len;
+	us->__pad0 = 0;
+	varmon_stage_commit(st, sizeof(*us) + len);
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_USTACK;
+	return true;
+}
+
+/* USTACK and REGS, or neither when the task was or went running. */
+static bool varmon_emit_user(struct varmon_dump_ctx *dc,
+			     struct varmon_rec_task *rec,
+			     struct task_struct *task, struct mm_struct *mm)
+{
+	struct varmon_stage *st = dc->st;
+	struct varmon_user_ctx uc;
+	struct varmon_regs *regs;
+
+	if (!mm) {
+		rec->ustack_state = task->flags & PF_KTHREAD ?
+				    VARMON_USTACK_KTHREAD :
+				    VARMON_USTACK_EXITING;
+		return true;
+	}
+	rec->ustack_state = varmon_user_regs(task, &uc);
+	if (!uc.regs_ok)
+		return true;
+	/* With user_stack_bytes 0, the registers alone. */
+	if (dc->ustack_bytes && !varmon_emit_ustack(dc, rec, task, mm, &uc))
+		return false;
+	if (!uc.regs_ok)
+		return true;
+
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_REGS))
+		return false;
+	regs = varmon_stage_put(st, sizeof(*regs));
+	if (!regs)
+		return false;
+	*regs = uc.regs;
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_REGS;
+
+	/*
+	 * orig_ax of the copy is what syscall_get_nr() would return; the
+	 * live pt_regs may be gone by now. Only a task that is not runnable
+	 * sits in a syscall for sure; -1 then means it entered the kernel
+	 * some other way (an interrupt or an exception).
+	 */
+	if (uc.blocked) {
+		rec->syscall_nr = (s32)uc.regs.reg[VARMON_REG_ORIG_RAX];
+		rec->avail |= VARMON_AVAIL_SYSCALL;
+	}
+	return true;
+}
+
+static bool varmon_emit_kpriv(struct varmon_stage *st,
+			      struct task_struct *task, struct mm_struct *mm)
+{
+	struct varmon_kpriv *kp;
+
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_KPRIV))
+		return false;
+	kp = varmon_stage_put(st, sizeof(*kp));
+	if (!kp)
+		return false;
+	varmon_kpriv_fill(kp, task, mm);
+	varmon_stage_sec_end(st);
+	return true;
+}
+
+/**
+ * varmon_snapshot_task() - append the VARMON_REC_TASK of one task
+ * @dc:		the dump
+ * @task:	a referenced task other than current
+ * @mm:		@task's address space held by the dump, or NULL
+ * @why:	VARMON_WHY_* bits
+ *
+ * Context: process context; may sleep; varmon_cap.write_lock held.
+ * Return: false when the record did not fit; nothing of it is left.
+ */
+bool varmon_snapshot_task(struct varmon_dump_ctx *dc, struct task_struct *task,
+			  struct mm_struct *mm, u8 why)
+{
+	struct varmon_stage *st = dc->st;
+	struct varmon_rec_task *rec;
+
+	rec = varmon_stage_rec_begin(st, VARMON_REC_TASK, sizeof(*rec));
+	if (!rec)
+		return false;
+
+	varmon_task_ids(rec, task);
+	get_task_comm(rec->comm, task);
+	rec->state = task_index_to_char(task_state_index(task));
+	rec->reason = why;
+	rec->task_flags = READ_ONCE(task->flags);
+	rec->syscall_nr = -1;
+	varmon_task_counters(rec, task);
+	if (mm) {
+		rec->rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+		rec->vm_bytes = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
+		rec->avail |= VARMON_AVAIL_MEM;
+		rec->mm_id = varmon_mm_id(dc, mm, task);
+	}
+
+	if (!varmon_emit_cgroup(st, rec, task) ||
+	    !varmon_emit_kstack(st, rec, task) ||
+	    !varmon_emit_user(dc, rec, task, mm))
+		goto out_cancel;
+	if (!varmon_chain_emit(st, task, mm))
+		goto out_cancel;
+	rec->avail |= VARMON_AVAIL_CHAIN;
+	if (!varmon_emit_kpriv(st, task, mm))
+		goto out_cancel;
+	varmon_stage_rec_end(st);
+	return true;
+
+out_cancel:
+	varmon_stage_rec_cancel(st);
+	return false;
+}
