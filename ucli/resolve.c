@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kallsyms.h"
+#include "procfs.h"
+#include "resolve.h"
+#include "util.h"
+
+/* A path already warned about, so each problem is reported once per run. */
+struct warned {
+	struct warned *next;
+	char *path;
+};
+
+struct symbolizer {
+	struct sym_opts o;
+	struct elf_cache *cache;
+	struct ksyms *ksyms;
+	bool ksyms_tried;
+	struct warned *warned;
+	long clk_tck;
+};
+
+struct symbolizer *symbolizer__new(const struct sym_opts *o)
+{
+	struct symbolizer *s = xcalloc(1, sizeof(*s));
+
+	s->o = *o;
+	if (!s->o.max_frames)
+		s->o.max_frames = 256;
+	s->cache = elf_cache__new(o->debug_dir);
+	s->clk_tck = sysconf(_SC_CLK_TCK);
+	return s;
+}
+
+void symbolizer__free(struct symbolizer *s)
+{
+	if (!s)
+		return;
+	while (s->warned) {
+		struct warned *w = s->warned;
+
+		s->warned = w->next;
+		free(w->path);
+		free(w);
+	}
+	ksyms__free(s->ksyms);
+	elf_cache__free(s->cache);
+	free(s);
+}
+
+size_t symbolizer__files_opened(const struct symbolizer *s)
+{
+	return elf_cache__opened(s->cache);
+}
+
+static bool first_warning(struct symbolizer *s, const char *path)
+{
+	struct warned *w;
+
+	for (w = s->warned; w; w = w->next)
+		if (!strcmp(w->path, path))
+			return false;
+	w = xcalloc(1, sizeof(*w));
+	w->path = xstrdup(path);
+	w->next = s->warned;
+	s->warned = w;
+	return true;
+}
+
+static const struct ksyms *get_ksyms(struct symbolizer *s)
+{
+	int err = 0;
+
+	if (s->ksyms_tried)
+		return s->ksyms;
+	s->ksyms_tried = true;
+	s->ksyms = ksyms__load(s->o.kallsyms, &err);
+	if (!s->ksyms)
+		msg_warn("kernel symbols unavailable: %s: %s", s->o.kallsyms,
+			 strerror(-err));
+	else if (ksyms__hidden(s->ksyms))
+		msg_warn("%s hides kernel addresses (kptr_restrict); kernel frames stay unnamed",
+			 s->o.kallsyms);
+	return s->ksyms;
+}
+
+static void kframe(struct symbolizer *s, uint64_t addr, struct rframe *f)
+{
+	const struct ksym *k;
+	uint64_t off;
+
+	memset(f, 0, sizeof(*f));
+	f->addr = addr;
+	/* Zeroed for readers without CAP_SYSLOG: nothing to look up. */
+	if (!addr)
+		return;
+	k = ksyms__map_addr(get_ksyms(s), addr, &off);
+	if (!k)
+		return;
+	f->sym = k->name;
+	f->off = off;
+	f->file = k->module ? k->module : "kernel.kallsyms";
+}
+
+/*
+ * Is the task still the same live process? Then its files are opened
+ * through /proc/PID/root, which reaches into its mount namespace. A
+ * reused pid has another start time.
+ */
+static bool task_alive(const struct symbolizer *s, const struct varmon_rec_task *t)
+{
+	char path[64], *stat;
+	uint64_t ticks, want;
+	size_t len;
+	bool same;
+
+	if (s->clk_tck <= 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/stat", t->tgid, t->pid);
+	if (read_file_all(path, &stat, &len))
+		return false;
+	want = t->start_boottime_ns / (1000000000ULL / (uint64_t)s->clk_tck);
+	same = !procfs__parse_starttime(stat, len, &ticks) && ticks == want;
+	free(stat);
+	return same;
+}
+
+static char *mm_root(const struct symbolizer *s, const struct rec_dump *d,
+		     const struct rec_mm *mm)
+{
+	if (s->o.symfs)
+		return xstrdup(s->o.symfs);
+	for (size_t i = 0; i < d->nr_tasks; i++) {
+		const struct varmon_rec_task *t = d->tasks[i].t;
+
+		if (t->mm_id == mm->mm_id && task_alive(s, t))
+			return xasprintf("/proc/%u/root", t->tgid);
+	}
+	return xstrdup("");
+}
+
+/* Say once per file why frames in it stay unnamed. */
+static void warn_module(struct symbolizer *s, const struct umodule *m)
+{
+	if (!first_warning(s, m->map->path))
+		return;
+	switch (m->status) {
+	case ELF_MISSING:
+		msg_warn("%s: %s; its frames stay unnamed", m->map->path,
+			 strerror(-m->err));
+		break;
+	case ELF_NOT_ELF:
+		msg_warn("%s: not an x86-64 ELF file; its frames stay unnamed",
+			 m->map->path);
+		break;
+	case ELF_BUILD_ID_MISMATCH:
+		msg_warn("%s: not the file that was mapped (build-id or layout differs); its frames stay unnamed",
+			 m->map->path);
+		break;
+	case ELF_OK:
+		break;
+	}
+}
+
+static void uframe_sym(struct symbolizer *s, const struct uspace *us,
+		       const struct uframe *u, bool first, struct rframe *f)
+{
+	/*
+	 * A return address may sit just past the end of its caller (a call
+	 * to a noreturn function), so callers are looked up one byte back.
+	 */
+	uint64_t look = first ? u->ip : u->ip - 1;
+	const struct umodule *m = uspace__module_at(us, look);
+	const struct elf_sym *sym;
+
+	memset(f, 0, sizeof(*f));
+	f->addr = u->ip;
+	f->method = u->method;
+	if (!m)
+		return;
+	f->file = m->map->path;
+	if (!m->elf) {
+		warn_module(s, m);
+		return;
+	}
+	sym = elf_obj__find_sym(m->elf, look - m->bias);
+	if (!sym)
+		return;
+	f->sym = sym->name;
+	f->off = u->ip - m->bias - sym->addr;
+}
+
+static const char *ustack_state_reason(uint8_t state)
+{
+	switch (state) {
+	case VARMON_USTACK_KTHREAD:
+		return "kernel thread";
+	case VARMON_USTACK_RUNNING:
+		return "running in user mode on another CPU, not captured";
+	case VARMON_USTACK_FAULT:
+		return "the stack could not be read";
+	case VARMON_USTACK_EXITING:
+		return "the task was exiting (no address space)";
+	default:
+		return "unknown reason";
+	}
+}
+
+static void resolve_task(struct symbolizer *s, struct rtask *rt,
+			 struct uspace *us)
+{
+	const struct rec_task *t = rt->rt;
+	struct uframe *uf;
+	size_t n;
+
+	for (size_t i = 0; i < t->nr_kstack; i++)
+		kframe(s, t->kstack[i], &rt->kframes[i]);
+	rt->nr_k = t->nr_kstack;
+	if (t->t->wchan)
+		kframe(s, t->t->wchan, &rt->wchan);
+
+	if (t->t->ustack_state != VARMON_USTACK_OK) {
+		rt->ustack_missing = ustack_state_reason(t->t->ustack_state);
+		return;
+	}
+	if (!t->regs) {
+		rt->ustack_missing = "registers unavailable";
+		return;
+	}
+	uf = xcalloc(s->o.max_frames, sizeof(*uf));
+	n = uspace__unwind(us, t, uf, s->o.max_frames, rt->ustop,
+			   sizeof(rt->ustop));
+	rt->uframes = xcalloc(n, sizeof(*rt->uframes));
+	for (size_t i = 0; i < n; i++)
+		uframe_sym(s, us, &uf[i], i == 0, &rt->uframes[i]);
+	rt->nr_u = n;
+	free(uf);
+}
+
+struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d)
+{
+	struct rdump *rd = xcalloc(1, sizeof(*rd));
+	struct uspace **spaces = xcalloc(d->nr_mms + 1, sizeof(*spaces));
+
+	rd->d = d;
+	rd->nr_tasks = d->nr_tasks;
+	rd->tasks = xcalloc(d->nr_tasks, sizeof(*rd->tasks));
+	for (size_t i = 0; i < d->nr_mms; i++) {
+		char *root = mm_root(s, d, &d->mms[i]);
+
+		spaces[i] = uspace__new(&d->mms[i], s->cache, root);
+		free(root);
+	}
+	/* Tasks whose mappings were not recorded unwind from the stack alone. */
+	spaces[d->nr_mms] = uspace__new(NULL, s->cache, "");
+	for (size_t i = 0; i < d->nr_tasks; i++) {
+		struct rtask *rt = &rd->tasks[i];
+		const struct rec_mm *mm = rec_dump__find_mm(d, d->tasks[i].t->mm_id);
+		size_t idx = mm ? (size_t)(mm - d->mms) : d->nr_mms;
+
+		rt->rt = &d->tasks[i];
+		rt->kframes = xcalloc(d->tasks[i].nr_kstack, sizeof(*rt->kframes));
+		resolve_task(s, rt, spaces[idx]);
+	}
+	for (size_t i = 0; i <= d->nr_mms; i++)
+		uspace__free(spaces[i]);
+	free(spaces);
+	return rd;
+}
+
+void rdump__free(struct rdump *rd)
+{
+	if (!rd)
+		return;
+	for (size_t i = 0; i < rd->nr_tasks; i++) {
+		free(rd->tasks[i].uframes);
+		free(rd->tasks[i].kframes);
+	}
+	free(rd->tasks);
+	free(rd);
+}

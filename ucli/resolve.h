@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Symbolizer: turns a parsed dump into frames with names, ready for the
+ * printers. It owns the ELF cache and the kernel symbols for the whole
+ * run, so a dump of many tasks opens each file once.
+ */
+#ifndef UCLI_RESOLVE_H
+#define UCLI_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "record.h"
+#include "unwind.h"
+
+struct sym_opts {
+	const char *symfs;	/* look files up under this directory */
+	const char *debug_dir;	/* separate debug files; NULL: none */
+	const char *kallsyms;	/* kernel symbols file */
+	size_t max_frames;	/* user frames per task */
+};
+
+struct rframe {
+	uint64_t addr;
+	const char *sym;	/* NULL: no symbol */
+	uint64_t off;		/* addr - symbol start */
+	const char *file;	/* NULL: address in no known mapping */
+	enum uframe_method method;
+};
+
+struct rtask {
+	const struct rec_task *rt;
+	/* Why there is no user stack, or NULL when it was unwound. */
+	const char *ustack_missing;
+	struct rframe *uframes;
+	size_t nr_u;
+	char ustop[192];	/* why unwinding stopped early, or "" */
+	struct rframe *kframes;
+	size_t nr_k;
+	struct rframe wchan;
+};
+
+struct rdump {
+	const struct rec_dump *d;
+	struct rtask *tasks;
+	size_t nr_tasks;
+};
+
+struct symbolizer;
+
+struct symbolizer *symbolizer__new(const struct sym_opts *o);
+void symbolizer__free(struct symbolizer *s);
+struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d);
+void rdump__free(struct rdump *rd);
+/* ELF files opened so far. */
+size_t symbolizer__files_opened(const struct symbolizer *s);
+
+#endif /* UCLI_RESOLVE_H */
