@@ -6,9 +6,27 @@
 #ifndef VARMON_COMPAT_H
 #define VARMON_COMPAT_H
 
+#include <linux/device.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/version.h>
+
+/* 6.2 made the device argument of devnode() callbacks const. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define VARMON_DEVNODE_CONST const
+#else
+#define VARMON_DEVNODE_CONST
+#endif
+
+/* 6.4 dropped the owner argument of class_create(). */
+static inline struct class *varmon_class_create(const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
+#endif
+}
 
 /* 6.5 dropped the vmas argument of the GUP family. */
 static inline long varmon_pin_user_page_remote(struct mm_struct *mm,

@@ -4,12 +4,14 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/capability.h>
-#include <linux/cred.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
 #include <linux/fs.h>
-#include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/uaccess.h>
+#include <linux/uidgid.h>
+
+#include "compat.h"
 
 #include "capture.h"
 #include "varmon.h"
@@ -57,10 +59,6 @@ int varmon_copy_arg(void *dst, size_t ksize, size_t ver0_size,
 
 static int varmon_open(struct inode *inode, struct file *file)
 {
-	/* The node is 0666 only when a group is set; enforce it here. */
-	if (varmon_group >= 0 && !capable(CAP_SYS_ADMIN) &&
-	    !in_group_p(make_kgid(&init_user_ns, varmon_group)))
-		return -EPERM;
 	return nonseekable_open(inode, file);
 }
 
@@ -96,12 +94,34 @@ static const struct file_operations varmon_fops = {
 	.poll = varmon_capture_poll,
 };
 
-static struct miscdevice varmon_misc = {
-	.minor = MISC_DYNAMIC_MINOR,
+/*
+ * A misc device cannot give its node a group, so the device is our own:
+ * its type's devnode() hands devtmpfs the mode and gid.
+ */
+static dev_t varmon_devt;
+static struct cdev varmon_cdev;
+static struct class *varmon_class;
+static struct device *varmon_device;
+
+static char *varmon_devnode(VARMON_DEVNODE_CONST struct device *dev,
+			    umode_t *mode, kuid_t *uid, kgid_t *gid)
+{
+	if (mode)
+		*mode = varmon_group >= 0 ? 0660 : 0600;
+	if (gid && varmon_group >= 0)
+		*gid = make_kgid(&init_user_ns, varmon_group);
+	return NULL;
+}
+
+static const struct device_type varmon_dev_type = {
 	.name = "variable_monitor",
-	.fops = &varmon_fops,
-	.mode = 0600,
+	.devnode = varmon_devnode,
 };
+
+static void varmon_device_release(struct device *dev)
+{
+	kfree(dev);
+}
 
 /**
  * varmon_dev_init() - register /dev/variable_monitor
@@ -111,9 +131,55 @@ static struct miscdevice varmon_misc = {
  */
 int varmon_dev_init(void)
 {
-	if (varmon_group >= 0)
-		varmon_misc.mode = 0666;
-	return misc_register(&varmon_misc);
+	int err;
+
+	if (varmon_group >= 0 &&
+	    !gid_valid(make_kgid(&init_user_ns, varmon_group))) {
+		pr_err("group=%d is not a valid gid\n", varmon_group);
+		return -EINVAL;
+	}
+
+	err = alloc_chrdev_region(&varmon_devt, 0, 1, "variable_monitor");
+	if (err)
+		return err;
+	cdev_init(&varmon_cdev, &varmon_fops);
+	varmon_cdev.owner = THIS_MODULE;
+	err = cdev_add(&varmon_cdev, varmon_devt, 1);
+	if (err)
+		goto out_unregister_region;
+
+	varmon_class = varmon_class_create("variable_monitor");
+	if (IS_ERR(varmon_class)) {
+		err = PTR_ERR(varmon_class);
+		goto out_cdev_del;
+	}
+
+	varmon_device = kzalloc(sizeof(*varmon_device), GFP_KERNEL);
+	if (!varmon_device) {
+		err = -ENOMEM;
+		goto out_class_destroy;
+	}
+	device_initialize(varmon_device);
+	varmon_device->devt = varmon_devt;
+	varmon_device->class = varmon_class;
+	varmon_device->type = &varmon_dev_type;
+	varmon_device->release = varmon_device_release;
+	err = dev_set_name(varmon_device, "variable_monitor");
+	if (!err)
+		err = device_add(varmon_device);
+	if (err)
+		goto out_put_device;
+	return 0;
+
+out_put_device:
+	put_device(varmon_device);
+out_class_destroy:
+	class_destroy(varmon_class);
+out_cdev_del:
+	cdev_del(&varmon_cdev);
+out_unregister_region:
+	unregister_chrdev_region(varmon_devt, 1);
+	return err;
 }
 
 /**
@@ -123,5 +189,8 @@ int varmon_dev_init(void)
  */
 void varmon_dev_exit(void)
 {
-	misc_deregister(&varmon_misc);
+	device_unregister(varmon_device);
+	class_destroy(varmon_class);
+	cdev_del(&varmon_cdev);
+	unregister_chrdev_region(varmon_devt, 1);
 }
