@@ -33,8 +33,10 @@ FUZZ_TARGETS :=
 
 all: module userspace
 
+# O_MOD=DIR also leaves a copy of the module there (one per kernel).
 module:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(if $(O_MOD),mkdir -p $(O_MOD) && cp module/variable_monitor.ko $(O_MOD)/)
 
 include $(sort $(wildcard */build.mk) $(wildcard */*.mk))
 

@@ -146,11 +146,12 @@ static inline int varmon_user_watch(const char *name, const volatile void *ptr,
 				    long long threshold, int greater)
 {
 	watch_arg arg;
+	size_t len = varmon_user_namelen(name, sizeof(arg.name));
 
 	memset(&arg, 0, sizeof(arg));
-	if (varmon_user_namelen(name, sizeof(arg.name)) > MAX_NAME_LEN)
+	if (len > MAX_NAME_LEN)
 		return varmon_user_error(EINVAL);
-	strncpy(arg.name, name, sizeof(arg.name) - 1);
+	memcpy(arg.name, name, len);
 	arg.ptr = (void *)(unsigned long)ptr;
 	arg.length_byte = length;
 	arg.threshold = threshold;
