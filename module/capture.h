@@ -15,16 +15,37 @@
 #include "varmon_record.h"
 
 /**
+ * struct varmon_writer - the thread whose write tripped a hardware watch
+ * @pid:	its thread id (initial pid namespace)
+ * @regs:	its user registers at the write
+ * @sp:		user address of @stack[0] (its stack pointer)
+ * @stack_len:	bytes in @stack
+ * @stack:	top of its user stack, copied in the breakpoint handler
+ *
+ * Taken synchronously because the writer is running: its saved registers
+ * and stack would be stale by the time the capture work runs.
+ */
+struct varmon_writer {
+	pid_t pid;
+	struct varmon_regs regs;
+	u64 sp;
+	u32 stack_len;
+	const u8 *stack;
+};
+
+/**
  * struct varmon_trip - the watches that tripped in one timer tick
  * @mono_ns:	CLOCK_MONOTONIC of the tick
  * @real_ns:	CLOCK_REALTIME of the tick
  * @nr:		entries in @trig
+ * @writer:	for a hardware watch, the thread that wrote; else NULL
  * @trig:	one entry per tripped watch; @trig[i].pid is the owner tgid
  */
 struct varmon_trip {
 	u64 mono_ns;
 	u64 real_ns;
 	unsigned int nr;
+	const struct varmon_writer *writer;
 	struct varmon_trigger trig[];
 };
 

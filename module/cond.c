@@ -43,10 +43,66 @@ static u64 varmon_width_mask(u8 length)
 	return length == 8 ? U64_MAX : (1ULL << (length * 8)) - 1;
 }
 
+/**
+ * varmon_value_extend() - widen a raw sample as the watch's type says
+ * @w:		the watch
+ * @raw:	its bytes, zero-extended
+ *
+ * Return: the value, sign-extended unless the watch is unsigned.
+ */
+s64 varmon_value_extend(const struct varmon_watch_k *w, u64 raw)
+{
+	unsigned int shift = 64 - w->length * 8;
+
+	if (w->flags & VARMON_WATCH_UNSIGNED || !shift)
+		return raw;
+	return (s64)(raw << shift) >> shift;
+}
+
 /* a < b, signed or unsigned as the watch says. */
 static bool varmon_less(bool is_unsigned, s64 a, s64 b)
 {
 	return is_unsigned ? (u64)a < (u64)b : a < b;
+}
+
+/* What is wrong with the condition fields of a request, or NULL. */
+static const char *varmon_cond_problem(const struct varmon_watch *uw)
+{
+	bool is_unsigned = uw->flags & VARMON_WATCH_UNSIGNED;
+	bool ranged = uw->cond == VARMON_COND_IN || uw->cond == VARMON_COND_OUT;
+	bool bits = uw->cond == VARMON_COND_ANY_BITS ||
+		    uw->cond == VARMON_COND_ALL_BITS;
+	u64 mask = uw->threshold;
+
+	if (!ranged && uw->arg)
+		return "arg is only for the in and out conditions";
+	if (ranged && varmon_less(is_unsigned, uw->arg, uw->threshold))
+		return "range high end below its low end";
+	if (bits && (!mask || mask & ~varmon_width_mask(uw->length)))
+		return "bit mask empty or wider than the variable";
+	if (uw->cond == VARMON_COND_CHANGED && uw->threshold)
+		return "threshold must be 0 for the changed condition";
+	if (uw->cond == VARMON_COND_STALLED &&
+	    (uw->threshold < 1 || uw->threshold > INT_MAX))
+		return "stall sample count not in 1..INT_MAX";
+	if (!(uw->flags & VARMON_WATCH_REARM_VALUE))
+		return uw->rearm ? "rearm set without VARMON_WATCH_REARM_VALUE" :
+				   NULL;
+
+	switch (uw->cond) {
+	case VARMON_COND_GT:
+	case VARMON_COND_GE:
+		if (!varmon_less(is_unsigned, uw->rearm, uw->threshold))
+			return "rearm must be below the threshold";
+		return NULL;
+	case VARMON_COND_LT:
+	case VARMON_COND_LE:
+		if (!varmon_less(is_unsigned, uw->threshold, uw->rearm))
+			return "rearm must be above the threshold";
+		return NULL;
+	default:
+		return "rearm by value needs gt, ge, lt or le";
+	}
 }
 
 /**
@@ -58,42 +114,7 @@ static bool varmon_less(bool is_unsigned, s64 a, s64 b)
  */
 int varmon_cond_check(const struct varmon_watch *uw, const char **why)
 {
-	bool is_unsigned = uw->flags & VARMON_WATCH_UNSIGNED;
-	bool ranged = uw->cond == VARMON_COND_IN || uw->cond == VARMON_COND_OUT;
-	u64 mask = uw->threshold;
-
-	*why = NULL;
-	if (!ranged && uw->arg)
-		*why = "arg is only for the in and out conditions";
-	else if (ranged && varmon_less(is_unsigned, uw->arg, uw->threshold))
-		*why = "range high end below its low end";
-	else if ((uw->cond == VARMON_COND_ANY_BITS ||
-		  uw->cond == VARMON_COND_ALL_BITS) &&
-		 (!mask || mask & ~varmon_width_mask(uw->length)))
-		*why = "bit mask empty or wider than the variable";
-	else if (uw->cond == VARMON_COND_CHANGED && uw->threshold)
-		*why = "threshold must be 0 for the changed condition";
-	else if (uw->cond == VARMON_COND_STALLED &&
-		 (uw->threshold < 1 || uw->threshold > INT_MAX))
-		*why = "stall sample count not in 1..INT_MAX";
-	else if (!(uw->flags & VARMON_WATCH_REARM_VALUE) && uw->rearm)
-		*why = "rearm set without VARMON_WATCH_REARM_VALUE";
-	else if (uw->flags & VARMON_WATCH_REARM_VALUE) {
-		switch (uw->cond) {
-		case VARMON_COND_GT:
-		case VARMON_COND_GE:
-			if (!varmon_less(is_unsigned, uw->rearm, uw->threshold))
-				*why = "rearm must be below the threshold";
-			break;
-		case VARMON_COND_LT:
-		case VARMON_COND_LE:
-			if (!varmon_less(is_unsigned, uw->threshold, uw->rearm))
-				*why = "rearm must be above the threshold";
-			break;
-		default:
-			*why = "rearm by value needs gt, ge, lt or le";
-		}
-	}
+	*why = varmon_cond_problem(uw);
 	return *why ? -EINVAL : 0;
 }
 

@@ -39,6 +39,25 @@ static unsigned int varmon_pin_flags(const struct vm_area_struct *vma)
 }
 
 /**
+ * varmon_vma_check() - is a user address mapped readable?
+ * @mm:		the address space
+ * @uaddr:	the address
+ *
+ * Context: mmap_read_lock(@mm) held.
+ * Return: 0 or -EFAULT.
+ */
+int varmon_vma_check(struct mm_struct *mm, unsigned long uaddr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, uaddr);
+
+	mmap_assert_locked(mm);
+	if (!vma || !(vma->vm_flags & VM_READ) ||
+	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
  * varmon_page_get() - pin the page holding a user address, or share a pin
  * @vmm:	watched address space
  * @mm:		its mm_struct
@@ -61,10 +80,9 @@ struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 	lockdep_assert_held(&varmon_lock);
 	mmap_assert_locked(mm);
 
-	vma = vma_lookup(mm, uaddr);
-	if (!vma || !(vma->vm_flags & VM_READ) ||
-	    (vma->vm_flags & (VM_IO | VM_PFNMAP)))
+	if (varmon_vma_check(mm, uaddr))
 		return ERR_PTR(-EFAULT);
+	vma = vma_lookup(mm, uaddr);
 
 	spin_lock(&vmm->lock);
 	vpage = varmon_page_find(vmm, base);

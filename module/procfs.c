@@ -136,12 +136,14 @@ static void varmon_show_watch(struct seq_file *m,
 		seq_printf(m, "%llu", (u64)w->threshold);
 	else
 		seq_printf(m, "%lld", w->threshold);
-	seq_printf(m, " %llu %llu", varmon_timer_interval(w->timer),
+	seq_printf(m, " %llu %llu", w->timer ? varmon_timer_interval(w->timer) : 0,
 		   READ_ONCE(w->trips));
 	if (w->flags & VARMON_WATCH_UNSIGNED)
-		seq_printf(m, " %llu %llu\n", (u64)w->arg, (u64)w->rearm);
+		seq_printf(m, " %llu %llu", (u64)w->arg, (u64)w->rearm);
 	else
-		seq_printf(m, " %lld %lld\n", w->arg, w->rearm);
+		seq_printf(m, " %lld %lld", w->arg, w->rearm);
+	seq_printf(m, " %s\n", w->hw ? "hwbp" :
+		   w->fell_back ? "poll-fallback" : "poll");
 }
 
 static int varmon_watches_show(struct seq_file *m, void *v)
@@ -151,7 +153,7 @@ static int varmon_watches_show(struct seq_file *m, void *v)
 	const struct varmon_watch_k *w;
 	struct varmon_mm *vmm;
 
-	seq_puts(m, "# pid name addr length cond threshold interval_ns trips arg rearm\n");
+	seq_puts(m, "# pid name addr length cond threshold interval_ns trips arg rearm trigger\n");
 	mutex_lock(&varmon_lock);
 	list_for_each_entry(vmm, &varmon_mms, node) {
 		spin_lock(&vmm->lock);

@@ -63,38 +63,22 @@ static unsigned int varmon_nr_timers;
 
 static s64 varmon_read_value(const struct varmon_watch_k *w)
 {
-	bool is_unsigned = w->flags & VARMON_WATCH_UNSIGNED;
+	u64 raw;
 
 	switch (w->length) {
 	case 1:
-		return is_unsigned ? (s64)READ_ONCE(*(const u8 *)w->kaddr) :
-				     READ_ONCE(*(const s8 *)w->kaddr);
+		raw = READ_ONCE(*(const u8 *)w->kaddr);
+		break;
 	case 2:
-		return is_unsigned ? (s64)READ_ONCE(*(const u16 *)w->kaddr) :
-				     READ_ONCE(*(const s16 *)w->kaddr);
+		raw = READ_ONCE(*(const u16 *)w->kaddr);
+		break;
 	case 4:
-		return is_unsigned ? (s64)READ_ONCE(*(const u32 *)w->kaddr) :
-				     READ_ONCE(*(const s32 *)w->kaddr);
+		raw = READ_ONCE(*(const u32 *)w->kaddr);
+		break;
 	default:
-		return READ_ONCE(*(const s64 *)w->kaddr);
+		raw = READ_ONCE(*(const u64 *)w->kaddr);
 	}
-}
-
-static void varmon_trip_add(struct varmon_trip *trip,
-			    const struct varmon_watch_k *w, s64 value)
-{
-	struct varmon_trigger *trig = &trip->trig[trip->nr++];
-
-	memset(trig, 0, sizeof(*trig));
-	trig->pid = w->tgid;
-	trig->length = w->length;
-	trig->cond = w->cond;
-	trig->flags = w->flags;
-	memcpy(trig->name, w->name, sizeof(trig->name));
-	trig->addr = w->uaddr;
-	trig->value = value;
-	trig->threshold = w->threshold;
-	trig->arg = w->arg;
+	return varmon_value_extend(w, raw);
 }
 
 static void varmon_stats_tick(u64 ns)
@@ -160,36 +144,15 @@ static void varmon_report_fn(struct work_struct *work)
 	struct varmon_timer *t = container_of(work, struct varmon_timer,
 					      report_work);
 	struct varmon_trip *r = t->report;
-	unsigned int i;
+	char source[48];
 
 	raw_spin_lock_irq(&t->lock);
 	memcpy(r, t->trip, struct_size(r, trig, t->trip->nr));
 	t->trip_pending = false;
 	raw_spin_unlock_irq(&t->lock);
 
-	pr_info("---- threshold tripped: %u watch(es), interval %llu ns, at %llu ns ----\n",
-		r->nr, t->interval_ns, r->mono_ns);
-	for (i = 0; i < r->nr; i++) {
-		const struct varmon_trigger *trig = &r->trig[i];
-		bool is_unsigned = trig->flags & VARMON_WATCH_UNSIGNED;
-
-		/* Hashed: dmesg readers need not see the app's layout. */
-		if (is_unsigned)
-			pr_info("  pid %u name %s ptr %p value %llu cond %s threshold %llu arg %llu\n",
-				trig->pid, trig->name,
-				(void *)(unsigned long)trig->addr,
-				(u64)trig->value, varmon_cond_name(trig->cond),
-				(u64)trig->threshold, (u64)trig->arg);
-		else
-			pr_info("  pid %u name %s ptr %p value %lld cond %s threshold %lld arg %lld\n",
-				trig->pid, trig->name,
-				(void *)(unsigned long)trig->addr,
-				trig->value, varmon_cond_name(trig->cond),
-				trig->threshold, trig->arg);
-	}
-	pr_info("---- end of trip ----\n");
-
-	varmon_capture_dump(r);
+	snprintf(source, sizeof(source), "interval %llu ns", t->interval_ns);
+	varmon_report(r, source);
 }
 
 static struct varmon_timer *varmon_timer_create(u64 interval_ns)
@@ -236,9 +199,13 @@ struct varmon_timer *varmon_timer_reserve(u64 interval_ns)
 {
 	struct varmon_timer *t;
 
+	unsigned int cap = READ_ONCE(varmon_max_watches_per_timer);
+
 	lockdep_assert_held(&varmon_lock);
+	/* A lowered limit applies to timers made before it, too. */
 	list_for_each_entry(t, &varmon_timers, node) {
-		if (t->interval_ns == interval_ns && t->users < t->cap) {
+		if (t->interval_ns == interval_ns &&
+		    t->users < min(t->cap, cap)) {
 			t->users++;
 			return t;
 		}

@@ -86,7 +86,8 @@ struct varmon_cond_state {
  * @mm_node:	in varmon_mm.watches, or in the reap list once dropped
  * @vmm:	address space it lives in
  * @vpage:	pinned page holding it
- * @timer:	timer polling it
+ * @timer:	timer polling it (polled watches)
+ * @hw:		its breakpoints (hardware watches)
  * @slot:	index in @timer->slots, under @timer->lock
  * @file:	open file that registered it; compared, never dereferenced
  * @kaddr:	kernel address of the variable
@@ -100,6 +101,8 @@ struct varmon_cond_state {
  * @length:	1, 2, 4 or 8
  * @cond:	VARMON_COND_*
  * @flags:	VARMON_WATCH_*
+ * @trigger:	VARMON_TRIGGER_* in use
+ * @fell_back:	asked for a hardware trigger, polled for lack of one
  * @name:	NUL-terminated name
  */
 struct varmon_watch_k {
@@ -107,6 +110,7 @@ struct varmon_watch_k {
 	struct varmon_mm *vmm;
 	struct varmon_page *vpage;
 	struct varmon_timer *timer;
+	struct varmon_hw *hw;
 	unsigned int slot;
 	const struct file *file;
 	const void *kaddr;
@@ -120,6 +124,8 @@ struct varmon_watch_k {
 	u8 length;
 	u8 cond;
 	u16 flags;
+	u8 trigger;
+	bool fell_back;
 	char name[VARMON_NAME_LEN];
 };
 
@@ -147,11 +153,25 @@ void varmon_watch_exit(void);
 
 /* cond.c */
 const char *varmon_cond_name(u8 cond);
+s64 varmon_value_extend(const struct varmon_watch_k *w, u64 raw);
 int varmon_cond_check(const struct varmon_watch *uw, const char **why);
 void varmon_cond_init(struct varmon_watch_k *w, s64 value);
 bool varmon_cond_eval(struct varmon_watch_k *w, s64 value);
 
+/* report.c */
+struct varmon_trip;
+void varmon_trip_add(struct varmon_trip *trip, const struct varmon_watch_k *w,
+		     s64 value);
+void varmon_report(const struct varmon_trip *r, const char *source);
+
+/* hwbp.c */
+int varmon_hw_attach(struct varmon_watch_k *w, struct task_struct *task);
+void varmon_hw_arm(struct varmon_watch_k *w);
+void varmon_hw_disarm(struct varmon_watch_k *w);
+void varmon_hw_free(struct varmon_watch_k *w);
+
 /* pin.c */
+int varmon_vma_check(struct mm_struct *mm, unsigned long uaddr);
 struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 				    struct mm_struct *mm, unsigned long uaddr);
 void varmon_page_put(struct varmon_mm *vmm, struct varmon_page *vpage);

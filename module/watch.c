@@ -38,6 +38,15 @@ static struct varmon_mm *varmon_mm_of(struct mmu_notifier *mn)
 	return container_of(mn, struct varmon_mm, mn);
 }
 
+/* Make sure a watch fires no more; safe under spinlocks. */
+static void varmon_watch_stop(struct varmon_watch_k *w)
+{
+	if (w->hw)
+		varmon_hw_disarm(w);
+	else
+		varmon_timer_detach(w);
+}
+
 /*
  * Take the watches of @vmm inside [start, end) off their timers and hand
  * them to the reaper. Runs from the MMU notifier, possibly unable to
@@ -54,7 +63,7 @@ static void varmon_mm_drop_range(struct varmon_mm *vmm, unsigned long start,
 	list_for_each_entry_safe(w, tmp, &vmm->watches, mm_node) {
 		if (w->uaddr < start || w->uaddr >= end)
 			continue;
-		varmon_timer_detach(w);
+		varmon_watch_stop(w);
 		list_move_tail(&w->mm_node, &dropped);
 		if (why)
 			pr_notice_ratelimited("pid %d: watch '%s' dropped: %s\n",
@@ -141,12 +150,16 @@ static void varmon_mm_put(struct varmon_mm *vmm)
 	mmu_notifier_put(&vmm->mn);
 }
 
-/* Free a watch that is already off its timer and off its mm's list. */
+/* Free a watch that is already stopped and off its mm's list. */
 static void varmon_watch_free(struct varmon_watch_k *w)
 {
 	lockdep_assert_held(&varmon_lock);
-	varmon_timer_release(w->timer);
-	varmon_page_put(w->vmm, w->vpage);
+	if (w->hw) {
+		varmon_hw_free(w);
+	} else {
+		varmon_timer_release(w->timer);
+		varmon_page_put(w->vmm, w->vpage);
+	}
 	varmon_mm_put(w->vmm);
 	kfree(w);
 	atomic_dec(&varmon_stats.watches);
@@ -193,7 +206,7 @@ static unsigned int varmon_drop_where(varmon_match_fn match, const void *key)
 		list_for_each_entry_safe(w, tmp, &vmm->watches, mm_node) {
 			if (!match(w, key))
 				continue;
-			varmon_timer_detach(w);
+			varmon_watch_stop(w);
 			list_move_tail(&w->mm_node, &dropped);
 		}
 		spin_unlock(&vmm->lock);
@@ -279,15 +292,21 @@ static int varmon_watch_check(const struct varmon_watch *uw, u64 *interval)
 		return varmon_watch_invalid("unknown flags");
 	if (uw->cond < VARMON_COND_GT || uw->cond > VARMON_COND_MAX)
 		return varmon_watch_invalid("unknown condition");
-	if (uw->trigger != VARMON_TRIGGER_POLL)
+	if (uw->trigger != VARMON_TRIGGER_POLL &&
+	    uw->trigger != VARMON_TRIGGER_HWBP)
 		return varmon_watch_invalid("unknown trigger mode");
+	if (uw->trigger != VARMON_TRIGGER_HWBP &&
+	    uw->flags & VARMON_WATCH_HW_FALLBACK)
+		return varmon_watch_invalid("fallback flag without hardware trigger");
+	/* A breakpoint sees writes, not samples: nothing to count. */
+	if (uw->trigger == VARMON_TRIGGER_HWBP &&
+	    uw->cond == VARMON_COND_STALLED)
+		return varmon_watch_invalid("stalled needs polling");
 	if (uw->length != 1 && uw->length != 2 && uw->length != 4 &&
 	    uw->length != 8)
 		return varmon_watch_invalid("length is not 1, 2, 4 or 8");
 	if (!IS_ALIGNED(uw->addr, uw->length))
 		return varmon_watch_invalid("address not aligned to its length");
-	if (uw->addr > TASK_SIZE_MAX - uw->length)
-		return varmon_watch_invalid("address outside user space");
 	if (name_len == 0 || name_len == sizeof(uw->name))
 		return varmon_watch_invalid("name empty or longer than 15 characters");
 	if (varmon_cond_check(uw, &why))
@@ -301,33 +320,88 @@ static int varmon_watch_check(const struct varmon_watch *uw, u64 *interval)
 	return 0;
 }
 
+static struct varmon_watch_k *
+varmon_watch_new(struct file *file, const struct varmon_watch *uw,
+		 struct task_struct *task)
+{
+	struct varmon_watch_k *w = kzalloc(sizeof(*w), GFP_KERNEL);
+
+	if (!w)
+		return NULL;
+	w->file = file;
+	w->uaddr = uw->addr;
+	w->threshold = uw->threshold;
+	w->arg = uw->arg;
+	w->rearm = uw->rearm;
+	w->tgid = task_tgid_nr(task);
+	w->length = uw->length;
+	w->cond = uw->cond;
+	w->flags = uw->flags;
+	w->trigger = uw->trigger;
+	strscpy(w->name, uw->name, sizeof(w->name));
+	return w;
+}
+
 /*
- * Pin, attach and publish one checked watch of @mm. On failure nothing
- * of it remains.
+ * Breakpoints for a hardware watch, or with VARMON_WATCH_HW_FALLBACK a
+ * switch to polling when the debug registers are taken.
+ */
+static int varmon_watch_add_hw(struct varmon_watch_k *w,
+			       struct task_struct *task)
+{
+	u64 raw = 0;
+	int err;
+
+	/* "changed" compares with the value before the first write. */
+	if (access_process_vm(task, w->uaddr, &raw, w->length, 0) ==
+	    w->length)
+		varmon_cond_init(w, varmon_value_extend(w, raw));
+
+	err = varmon_hw_attach(w, task);
+	if (err != -ENOSPC || !(w->flags & VARMON_WATCH_HW_FALLBACK))
+		return err;
+	pr_notice_ratelimited("pid %d: watch '%s': no free debug register, polling instead\n",
+			      w->tgid, w->name);
+	w->trigger = VARMON_TRIGGER_POLL;
+	w->fell_back = true;
+	return 0;
+}
+
+/*
+ * Set up, attach and publish one checked watch of @mm. On failure
+ * nothing of it remains.
  */
 static int varmon_watch_add(struct file *file, const struct varmon_watch *uw,
 			    u64 interval, struct task_struct *task,
 			    struct mm_struct *mm)
 {
+	struct varmon_timer *t = NULL;
+	struct varmon_page *vpage = NULL;
 	struct varmon_watch_k *w;
-	struct varmon_timer *t;
-	struct varmon_page *vpage;
 	struct varmon_mm *vmm;
 	int err;
 
 	lockdep_assert_held(&varmon_lock);
-	w = kzalloc(sizeof(*w), GFP_KERNEL);
+	w = varmon_watch_new(file, uw, task);
 	if (!w)
 		return -ENOMEM;
 
-	t = varmon_timer_reserve(interval);
-	if (IS_ERR(t)) {
-		err = PTR_ERR(t);
-		if (err == -ENOSPC)
-			pr_warn_ratelimited("%s[%d]: watch rejected: all %llu timers are full\n",
-					    current->comm, task_tgid_vnr(current),
-					    READ_ONCE(varmon_max_timers));
-		goto out_free_watch;
+	if (w->trigger == VARMON_TRIGGER_HWBP) {
+		err = varmon_watch_add_hw(w, task);
+		if (err)
+			goto out_free_watch;
+	}
+	if (w->trigger == VARMON_TRIGGER_POLL) {
+		t = varmon_timer_reserve(interval);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			if (err == -ENOSPC)
+				pr_warn_ratelimited("%s[%d]: watch rejected: all %llu timers are full\n",
+						    current->comm,
+						    task_tgid_vnr(current),
+						    READ_ONCE(varmon_max_timers));
+			goto out_free_hw;
+		}
 	}
 
 	vmm = varmon_mm_get(mm);
@@ -337,9 +411,13 @@ static int varmon_watch_add(struct file *file, const struct varmon_watch *uw,
 	}
 
 	mmap_read_lock(mm);
-	vpage = varmon_page_get(vmm, mm, uw->addr);
-	if (IS_ERR(vpage)) {
-		err = PTR_ERR(vpage);
+	if (t) {
+		vpage = varmon_page_get(vmm, mm, uw->addr);
+		err = PTR_ERR_OR_ZERO(vpage);
+	} else {
+		err = varmon_vma_check(mm, uw->addr);
+	}
+	if (err) {
 		if (err == -EFAULT)
 			pr_warn_ratelimited("%s[%d]: watch rejected: address not mapped readable\n",
 					    current->comm,
@@ -349,21 +427,15 @@ static int varmon_watch_add(struct file *file, const struct varmon_watch *uw,
 
 	w->vmm = vmm;
 	w->vpage = vpage;
-	w->file = file;
-	w->kaddr = vpage->kaddr + offset_in_page(uw->addr);
-	w->uaddr = uw->addr;
-	w->threshold = uw->threshold;
-	w->arg = uw->arg;
-	w->rearm = uw->rearm;
-	w->tgid = task_tgid_nr(task);
-	w->length = uw->length;
-	w->cond = uw->cond;
-	w->flags = uw->flags;
-	strscpy(w->name, uw->name, sizeof(w->name));
+	if (vpage)
+		w->kaddr = vpage->kaddr + offset_in_page(uw->addr);
 
 	spin_lock(&vmm->lock);
 	list_add_tail(&w->mm_node, &vmm->watches);
-	varmon_timer_attach(t, w);
+	if (t)
+		varmon_timer_attach(t, w);
+	else
+		varmon_hw_arm(w);
 	spin_unlock(&vmm->lock);
 	mmap_read_unlock(mm);
 	atomic_inc(&varmon_stats.watches);
@@ -373,7 +445,11 @@ out_unlock:
 	mmap_read_unlock(mm);
 	varmon_mm_put(vmm);
 out_release_timer:
-	varmon_timer_release(t);
+	if (t)
+		varmon_timer_release(t);
+out_free_hw:
+	if (w->hw)
+		varmon_hw_free(w);
 out_free_watch:
 	kfree(w);
 	return err;
@@ -403,6 +479,9 @@ long varmon_ioctl_watch(struct file *file, void __user *argp)
 	err = varmon_watch_check(&uw, &interval);
 	if (err)
 		return err;
+	/* Not user memory, so certainly not mapped readable there. */
+	if (uw.addr > TASK_SIZE_MAX - uw.length)
+		return -EFAULT;
 
 	task = varmon_target_get(uw.pid);
 	if (IS_ERR(task))
