@@ -11,7 +11,8 @@
 ifeq ($(origin KDIR),undefined)
 KDIR := /lib/modules/$(shell uname -r)/build
 ifeq ($(wildcard $(KDIR)/Makefile),)
-KDIR := $(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64)))
+KDIR := $(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | \
+	  grep -v -e '-rt-amd64' -e '-cloud-amd64' | sort -V | tail -n1)
 $(info variable_monitor: no headers for the running kernel, using $(KDIR))
 endif
 endif

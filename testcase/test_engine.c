@@ -319,8 +319,8 @@ static int test_bad_trigger(void)
 
 	tl_watch_init(&good, &err_var[0], 8, "trigger");
 	bad = good;
-	bad.trigger = VARMON_TRIGGER_POLL + 1;
-	ret = reject_then_accept(&bad, EINVAL, NULL, "trigger 1");
+	bad.trigger = VARMON_TRIGGER_HWBP + 1;
+	ret = reject_then_accept(&bad, EINVAL, NULL, "trigger 2");
 	if (ret)
 		return ret;
 	bad.trigger = 255;
@@ -744,7 +744,7 @@ static int test_watches_format(void)
 	static volatile int64_t var = 0;
 	static volatile uint64_t uvar = 0;
 	static const char header[] =
-		"# pid name addr length cond threshold interval_ns trips\n";
+		"# pid name addr length cond threshold interval_ns trips arg rearm trigger\n";
 	struct tl_buf b = { 0 };
 	struct tl_watch_line l;
 	uint64_t def;
@@ -778,10 +778,12 @@ static int test_watches_format(void)
 		   l.addr, addr);
 	TAP_EXPECT(l.length == 8 && !strcmp(l.cond, "lt") &&
 		   !strcmp(l.threshold, "-42") && l.interval_ns == def &&
-		   l.trips == 0,
+		   l.trips == 0 && !strcmp(l.arg, "0") &&
+		   !strcmp(l.rearm, "0") && !strcmp(l.trigger, "poll"),
 		   "fmt_s: length %u cond %s threshold %s interval %" PRIu64
-		   " trips %" PRIu64 "; want 8 lt -42 %" PRIu64 " 0", l.length,
-		   l.cond, l.threshold, l.interval_ns, l.trips, def);
+		   " trips %" PRIu64 " arg %s rearm %s trigger %s; want 8 lt -42 %"
+		   PRIu64 " 0 0 0 poll", l.length, l.cond, l.threshold,
+		   l.interval_ns, l.trips, l.arg, l.rearm, l.trigger, def);
 	TAP_EXPECT(tl_watch_find(getpid(), "fmt_u", &l) == 1,
 		   "fmt_u not listed");
 	TAP_EXPECT(!strcmp(l.cond, "gt") &&

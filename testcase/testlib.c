@@ -179,11 +179,13 @@ int tl_vmstat(const char *key, uint64_t *val)
 
 static int parse_watch_line(const char *line, struct tl_watch_line *w)
 {
-	int n = sscanf(line, "%ld %15s %31s %u %7s %31s %" SCNu64 " %" SCNu64,
+	int n = sscanf(line, "%ld %15s %31s %u %15s %31s %" SCNu64 " %" SCNu64
+		       " %31s %31s %15s",
 		       &w->pid, w->name, w->addr, &w->length, w->cond,
-		       w->threshold, &w->interval_ns, &w->trips);
+		       w->threshold, &w->interval_ns, &w->trips, w->arg,
+		       w->rearm, w->trigger);
 
-	return n == 8 ? 0 : -EBADMSG;
+	return n == 11 ? 0 : -EBADMSG;
 }
 
 /* Call @fn for every watch line; stops when it returns non-zero. */

@@ -50,10 +50,13 @@ struct tl_watch_line {
 	char name[VARMON_NAME_LEN];
 	char addr[32];
 	unsigned int length;
-	char cond[8];
+	char cond[16];
 	char threshold[32];
 	uint64_t interval_ns;
 	uint64_t trips;
+	char arg[32];
+	char rearm[32];
+	char trigger[16];
 };
 
 /*
