@@ -156,6 +156,7 @@ void varmon_capture_dump(const struct varmon_trip *trip)
 	max = clamp_t(u64, READ_ONCE(varmon_max_dump_tasks), 1, 8192);
 	dc.ustack_bytes = ALIGN_DOWN(min_t(u64, READ_ONCE(varmon_user_stack_bytes),
 					   65536), VARMON_REC_ALIGN);
+	dc.writer = trip->writer;
 	dc.path = varmon_cap.path;
 
 	mutex_lock(&varmon_cap.write_lock);

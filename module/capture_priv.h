@@ -150,6 +150,7 @@ struct varmon_mmref {
  * @nr_mms:	entries used in @mms
  * @max_mms:	room in @mms
  * @ustack_bytes: user stack bytes to copy per task (tunable, read once)
+ * @writer:	the thread whose write tripped a hardware watch, or NULL
  * @path:	PATH_MAX bytes of scratch for d_path()
  *
  * Used under varmon_cap.write_lock only.
@@ -160,6 +161,7 @@ struct varmon_dump_ctx {
 	unsigned int nr_mms;
 	unsigned int max_mms;
 	size_t ustack_bytes;
+	const struct varmon_writer *writer;
 	char *path;
 };
 

@@ -12,6 +12,7 @@
 #include <linux/cgroup.h>
 #include <linux/cred.h>
 #include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/mm.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
@@ -212,6 +213,44 @@ static bool varmon_emit_ustack(struct varmon_dump_ctx *dc,
 	return true;
 }
 
+/*
+ * The thread whose write tripped a hardware watch was running then; the
+ * breakpoint handler took its registers and stack on the spot.
+ */
+static bool varmon_emit_writer(struct varmon_dump_ctx *dc,
+			       struct varmon_rec_task *rec)
+{
+	const struct varmon_writer *w = dc->writer;
+	struct varmon_stage *st = dc->st;
+	size_t len = min_t(size_t, w->stack_len, dc->ustack_bytes);
+	struct varmon_ustack *us;
+	struct varmon_regs *regs;
+
+	if (len) {
+		if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
+			return false;
+		us = varmon_stage_put(st, sizeof(*us) + len);
+		if (!us)
+			return false;
+		us->sp = w->sp;
+		us->len = len;
+		memcpy(us + 1, w->stack, len);
+		varmon_stage_sec_end(st);
+		rec->avail |= VARMON_AVAIL_USTACK;
+	}
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_REGS))
+		return false;
+	regs = varmon_stage_put(st, sizeof(*regs));
+	if (!regs)
+		return false;
+	*regs = w->regs;
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_REGS;
+	rec->ustack_state = len || !dc->ustack_bytes ? VARMON_USTACK_OK :
+			    VARMON_USTACK_FAULT;
+	return true;
+}
+
 /* USTACK and REGS, or neither when the task was or went running. */
 static bool varmon_emit_user(struct varmon_dump_ctx *dc,
 			     struct varmon_rec_task *rec,
@@ -227,6 +266,8 @@ static bool varmon_emit_user(struct varmon_dump_ctx *dc,
 				    VARMON_USTACK_EXITING;
 		return true;
 	}
+	if (dc->writer && dc->writer->pid == task->pid)
+		return varmon_emit_writer(dc, rec);
 	rec->ustack_state = varmon_user_regs(task, &uc);
 	if (!uc.regs_ok)
 		return true;
