@@ -53,7 +53,8 @@ static void varmon_watch_stop(struct varmon_watch_k *w)
  * block, so it takes spinlocks only.
  */
 static void varmon_mm_drop_range(struct varmon_mm *vmm, unsigned long start,
-				 unsigned long end, const char *why)
+				 unsigned long end, bool unmapped,
+				 const char *why)
 {
 	struct varmon_watch_k *w, *tmp;
 	struct varmon_page *vpage;
@@ -62,6 +63,12 @@ static void varmon_mm_drop_range(struct varmon_mm *vmm, unsigned long start,
 	spin_lock(&vmm->lock);
 	list_for_each_entry_safe(w, tmp, &vmm->watches, mm_node) {
 		if (w->uaddr < start || w->uaddr >= end)
+			continue;
+		/*
+		 * A breakpoint follows the address, not a page: only
+		 * unmapping ends it, not a page being replaced or zapped.
+		 */
+		if (w->hw && !unmapped)
 			continue;
 		varmon_watch_stop(w);
 		list_move_tail(&w->mm_node, &dropped);
@@ -85,7 +92,7 @@ static void varmon_mm_drop_range(struct varmon_mm *vmm, unsigned long start,
 static void varmon_mn_release(struct mmu_notifier *mn, struct mm_struct *mm)
 {
 	/* Exit or exec: the process's watches end with its memory. */
-	varmon_mm_drop_range(varmon_mm_of(mn), 0, ULONG_MAX, NULL);
+	varmon_mm_drop_range(varmon_mm_of(mn), 0, ULONG_MAX, true, NULL);
 }
 
 static int varmon_mn_invalidate_range_start(struct mmu_notifier *mn,
@@ -95,9 +102,12 @@ static int varmon_mn_invalidate_range_start(struct mmu_notifier *mn,
 	 * Only unmapping or zapping replaces the memory behind a watch;
 	 * protection changes and the like leave the pinned page in place.
 	 */
-	if (range->event == MMU_NOTIFY_UNMAP || range->event == MMU_NOTIFY_CLEAR)
+	if (range->event == MMU_NOTIFY_UNMAP)
 		varmon_mm_drop_range(varmon_mm_of(mn), range->start, range->end,
-				     "memory unmapped");
+				     true, "memory unmapped");
+	else if (range->event == MMU_NOTIFY_CLEAR)
+		varmon_mm_drop_range(varmon_mm_of(mn), range->start, range->end,
+				     false, "memory zapped");
 	return 0;
 }
 
