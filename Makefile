@@ -30,7 +30,7 @@ HOST_TESTS :=
 FUZZ_TARGETS :=
 
 .PHONY: all module userspace vm-progs host-tests fuzz-smoke check demo \
-	deps clean dkms-source
+	deps clean dkms-source install uninstall
 
 all: module userspace
 
@@ -55,6 +55,42 @@ dkms-source:
 	cp -r dkms.conf Kbuild module buffer uapi $(DKMS_SOURCE_DIR)/
 	find $(DKMS_SOURCE_DIR) \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' \
 		-o -name '*.mod*' -o -name '*.order' -o -name 'Module.symvers' \) -delete
+
+# make install [DESTDIR=...] [PREFIX=/usr/local]: the module (for KDIR),
+# ucli, the headers, the udev rule and the man pages.
+PREFIX ?= /usr/local
+INSTALL_FILES := \
+	$(PREFIX)/bin/ucli \
+	$(PREFIX)/include/variable_monitor/monitor_user.h \
+	$(PREFIX)/include/variable_monitor/variable_monitor.h \
+	$(PREFIX)/include/variable_monitor/varmon_record.h \
+	/etc/udev/rules.d/60-variable_monitor.rules \
+	$(PREFIX)/share/man/man8/ucli.8 \
+	$(PREFIX)/share/man/man4/variable_monitor.4 \
+	$(PREFIX)/share/man/man3/start_watch.3
+MODULE_RELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+MODULE_INSTALLED = /lib/modules/$(MODULE_RELEASE)/extra/module
+
+install: module $(BUILD)/ucli/ucli
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=extra modules_install
+	install -D -m 0755 $(BUILD)/ucli/ucli $(DESTDIR)$(PREFIX)/bin/ucli
+	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/variable_monitor \
+		uapi/monitor_user.h uapi/variable_monitor.h uapi/varmon_record.h
+	install -D -m 0644 tools/install/60-variable_monitor.rules \
+		$(DESTDIR)/etc/udev/rules.d/60-variable_monitor.rules
+	install -D -m 0644 tools/install/ucli.8 $(DESTDIR)$(PREFIX)/share/man/man8/ucli.8
+	install -D -m 0644 tools/install/variable_monitor.4 \
+		$(DESTDIR)$(PREFIX)/share/man/man4/variable_monitor.4
+	install -D -m 0644 tools/install/start_watch.3 \
+		$(DESTDIR)$(PREFIX)/share/man/man3/start_watch.3
+	@echo "installed; for the udev rule: groupadd -r varmon && udevadm control --reload"
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES)) \
+		$(DESTDIR)$(MODULE_INSTALLED)/variable_monitor.ko*
+	-rmdir $(DESTDIR)$(PREFIX)/include/variable_monitor $(DESTDIR)$(MODULE_INSTALLED)
+	$(if $(DESTDIR),,-depmod -a $(MODULE_RELEASE))
 
 deps:
 	tools/deps.sh
