@@ -109,12 +109,13 @@ double print__cpu_percent(const struct rec_dump *d, const struct varmon_rec_task
 	/*
 	 * start_boottime_ns counts CLOCK_BOOTTIME, the trip CLOCK_MONOTONIC;
 	 * they differ by the time spent suspended, so only use them when the
-	 * difference is positive.
+	 * difference is positive. The CFS runtime is exact where utime and
+	 * stime are sampled at ticks.
 	 */
 	if (!d->hdr || d->hdr->trip_mono_ns <= t->start_boottime_ns)
 		return -1;
 	elapsed = d->hdr->trip_mono_ns - t->start_boottime_ns;
-	return 100.0 * (double)(t->utime_ns + t->stime_ns) / (double)elapsed;
+	return 100.0 * (double)t->sum_exec_runtime_ns / (double)elapsed;
 }
 
 void print__watch_value(FILE *f, uint16_t flags, int64_t v)

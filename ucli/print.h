@@ -38,8 +38,9 @@ char *print__realtime(uint64_t ns, char *buf, size_t len);
 const char *print__state_name(uint8_t state);
 const char *print__method(enum uframe_method m);
 /*
- * Average CPU use of a thread since it started, in percent of one CPU,
- * or a negative value when the clocks do not allow it.
+ * Average CPU use of a thread since it started (its CFS runtime over its
+ * age at the trip), in percent of one CPU, or a negative value when the
+ * clocks do not allow it.
  */
 double print__cpu_percent(const struct rec_dump *d, const struct varmon_rec_task *t);
 /* The trigger's value or threshold, as signed or unsigned. */

@@ -82,6 +82,11 @@ static void put_header(struct jsonw *w, const struct rec_dump *d)
 			jsonw_uint(w, (uint64_t)t->threshold);
 		else
 			jsonw_int(w, t->threshold);
+		jsonw_name(w, "arg");
+		if (uns)
+			jsonw_uint(w, (uint64_t)t->arg);
+		else
+			jsonw_int(w, t->arg);
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);

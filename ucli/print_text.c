@@ -94,8 +94,13 @@ static void print_header(FILE *f, const struct rec_dump *d)
 
 		fputs("trigger: ", f);
 		fput_sanitized(f, t->name, bounded_strlen(t->name, sizeof(t->name)));
-		fprintf(f, " (pid %u, addr 0x%" PRIx64 ", %u bytes, %s): ", t->pid,
-			(uint64_t)t->addr, t->length,
+		fprintf(f, " (pid %u, ", t->pid);
+		/* Zeroed for readers without CAP_SYSLOG. */
+		if (t->addr)
+			fprintf(f, "addr 0x%" PRIx64 ", ", (uint64_t)t->addr);
+		else
+			fputs("addr hidden, ", f);
+		fprintf(f, "%u bytes, %s): ", t->length,
 			t->flags & VARMON_WATCH_UNSIGNED ? "unsigned" : "signed");
 		print__condition(f, t);
 		fputc('\n', f);
@@ -154,10 +159,10 @@ static void print_cpu(FILE *f, const struct rec_dump *d,
 	put_seconds(f, t->cstime_ns);
 	fputc('\n', f);
 	if (pct >= 0) {
-		fprintf(f, "cpu%%: %.1f%% of one CPU, thread average since it started ",
+		fprintf(f, "cpu%%: %.1f%% of one CPU, the thread's runtime over the ",
 			pct);
 		put_seconds(f, d->hdr->trip_mono_ns - t->start_boottime_ns);
-		fputs(" before the trip\n", f);
+		fputs(" it lived before the trip\n", f);
 	} else {
 		fputs("cpu%: unavailable (start time and trip time not comparable)\n", f);
 	}

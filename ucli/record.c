@@ -379,12 +379,13 @@ static struct rec_dump *dump_for(struct rec_parser *p, uint64_t id,
 static void check_seq(struct rec_parser *p, struct rec_dump *d,
 		      const struct varmon_rec_hdr *h, uint64_t off)
 {
-	/* A dump whose header was lost starts wherever its records do. */
-	bool first = !d->hdr && d->nr_blocks == 0;
-
-	if (!first && h->seq != d->next_seq)
-		diag(p, off, "dump %" PRIu64 ": record %u follows record %u",
-		     d->dump_id, h->seq, d->next_seq ? d->next_seq - 1 : 0);
+	/*
+	 * Gaps are normal: the module drops the records of tasks a reader
+	 * may not ptrace. A record going back means a mixed-up stream.
+	 */
+	if (d->nr_blocks && h->seq < d->next_seq)
+		diag(p, off, "dump %" PRIu64 ": record %u after record %u",
+		     d->dump_id, h->seq, d->next_seq - 1);
 	d->next_seq = h->seq + 1;
 }
 

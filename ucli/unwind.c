@@ -377,14 +377,18 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 		u.found = 0;
 		u.faulted = 0;
 		ret = unw_step(&c);
-		if (ret == 0) {
-			/* CFI marks the outermost frame; the heuristic only gives up. */
-			if (u.lookups && !u.found)
-				snprintf(stop, stoplen,
-					 "no unwind information for 0x%" PRIx64 " and no usable frame pointer",
-					 frames[n - 1].ip);
+		/*
+		 * CFI marks the outermost frame; without CFI, libunwind's frame
+		 * pointer heuristic only gives up.
+		 */
+		if (ret <= 0 && u.lookups && !u.found) {
+			snprintf(stop, stoplen,
+				 "no unwind information for 0x%" PRIx64 " and no usable frame pointer",
+				 frames[n - 1].ip);
 			return n;
 		}
+		if (ret == 0)
+			return n;
 		if (ret < 0) {
 			if (u.faulted)
 				snprintf(stop, stoplen,

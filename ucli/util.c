@@ -8,11 +8,16 @@
 #include "jsonw.h"
 #include "util.h"
 
-static bool json_messages;
+static bool json_messages, quiet;
 
 void msg_json_mode(bool on)
 {
 	json_messages = on;
+}
+
+void msg_quiet(bool on)
+{
+	quiet = on;
 }
 
 static void vmsg(const char *level, const char *fmt, va_list ap)
@@ -47,6 +52,8 @@ void msg_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (quiet)
+		return;
 	va_start(ap, fmt);
 	vmsg("warning", fmt, ap);
 	va_end(ap);

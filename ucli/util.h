@@ -20,6 +20,8 @@
  * consumer sees them in order with the dumps.
  */
 void msg_json_mode(bool on);
+/* Drop warnings (errors still print): --quiet. */
+void msg_quiet(bool on);
 void msg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
