@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Subcommands of ucli and the options they share. */
+#ifndef UCLI_CMD_H
+#define UCLI_CMD_H
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "print.h"
+#include "resolve.h"
+
+/* Every option of every subcommand, parsed into one place. */
+struct env {
+	const struct printer *pr;
+	const char *output;
+	struct sym_opts so;
+	/* watch */
+	uint32_t pid;
+	bool have_pid;
+	const char *symbol;
+	uint64_t addr;
+	bool have_addr;
+	const char *type;
+	int cond;
+	const char *threshold;
+	uint64_t interval_ns;
+	const char *name;
+	bool dry_run;
+};
+
+extern struct env env;
+extern volatile sig_atomic_t exiting;
+
+enum {
+	OPT_SYMFS = 256,
+	OPT_DEBUG_DIR,
+	OPT_KALLSYMS,
+	OPT_MAX_FRAMES,
+	OPT_GT,
+	OPT_LT,
+	OPT_GE,
+	OPT_LE,
+	OPT_EQ,
+	OPT_NE,
+	OPT_INTERVAL,
+	OPT_DRY_RUN,
+	OPT_QUIET,
+};
+
+/* Long options of the report-printing subcommands; end with a zero entry. */
+#define REPORT_LONG_OPTIONS \
+	{ "format", required_argument, NULL, 'f' }, \
+	{ "symfs", required_argument, NULL, OPT_SYMFS }, \
+	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR }, \
+	{ "kallsyms", required_argument, NULL, OPT_KALLSYMS }, \
+	{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES }, \
+	{ "quiet", no_argument, NULL, OPT_QUIET }
+
+#define REPORT_OPTIONS_HELP \
+	"  -f, --format FMT     text (default), json (JSON Lines) or folded\n" \
+	"      --symfs DIR      look up the mapped files under DIR\n" \
+	"      --debug-dir DIR  separate debug files (default /usr/lib/debug)\n" \
+	"      --kallsyms FILE  kernel symbols (default /proc/kallsyms)\n" \
+	"      --max-frames N   user frames per task (default 256)\n" \
+	"      --quiet          no warnings about bad records or unusable files\n"
+
+/*
+ * Handle one of REPORT_LONG_OPTIONS. Returns 1 if @c was one, 0 if not,
+ * -1 after printing an error about its argument.
+ */
+int report_option(int c, const char *arg);
+
+/* Open -o FILE (or stdout); NULL after printing an error. */
+FILE *open_output(const char *path);
+
+/* Install SIGINT/SIGTERM handlers that set `exiting` (no SA_RESTART). */
+void setup_signals(void);
+
+/*
+ * Drain the device into @r until empty, then wait with poll() and report
+ * each dump as it arrives, until SIGINT/SIGTERM or, when @pidfd >= 0,
+ * until that process exits. Returns 0 or 1.
+ */
+struct report;
+int follow_device(int fd, struct report *r, int pidfd);
+
+int cmd_dump(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_follow(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_unwatch(int argc, char **argv);
+
+#endif /* UCLI_CMD_H */
