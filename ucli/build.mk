@@ -85,6 +85,12 @@ $(UCLI_TESTS_OUT)/ucli_gen_stack_df: $(UCLI_T)/gen_stack.c uapi/varmon_record.h
 	$(CC) $(UCLI_GEN_CFLAGS) -fno-asynchronous-unwind-tables -fno-unwind-tables \
 		-o $@ $< -lelf
 
+# Static: no .eh_frame_hdr (gcc asks the linker for one only when linking
+# dynamically), as the VM's test programs are built.
+$(UCLI_TESTS_OUT)/ucli_gen_stack_static: $(UCLI_T)/gen_stack.c uapi/varmon_record.h
+	@mkdir -p $(dir $@)
+	$(CC) $(UCLI_GEN_CFLAGS) -static -o $@ $< -lelf -lz
+
 $(UCLI_TESTS_OUT)/ucli_watch_target: $(UCLI_T)/watch_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
@@ -95,6 +101,7 @@ $(UCLI_TESTS_OUT)/ucli_json_check: $(UCLI_T)/json_check.c
 
 UCLI_REPORT_DEPS := $(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_gen_stack \
 		    $(UCLI_TESTS_OUT)/ucli_gen_stack_df \
+		    $(UCLI_TESTS_OUT)/ucli_gen_stack_static \
 		    $(UCLI_TESTS_OUT)/ucli_watch_target \
 		    $(UCLI_TESTS_OUT)/ucli_json_check
 

@@ -51,6 +51,10 @@ struct elf_obj {
 	bool dframe_tried;
 	bool has_dframe;
 	struct elf_dframe dframe;
+
+	bool ehidx_tried;
+	bool has_ehidx;
+	struct elf_eh_index ehidx;
 };
 
 /* A path that could not be used, so it is tried and reported once. */
@@ -87,6 +91,7 @@ static void obj_free(struct elf_obj *o)
 		free(o->names[i]);
 	free(o->names);
 	free(o->dframe.index);
+	free(o->ehidx.index);
 	free(o->syms);
 	free(o->segs);
 	if (o->elf)
@@ -834,4 +839,141 @@ const struct elf_dframe *elf_obj__debug_frame(struct elf_obj *o)
 		}
 	}
 	return o->has_dframe ? &o->dframe : NULL;
+}
+
+/*
+ * The FDE pointer encoding of an .eh_frame CIE: the 'R' entry of its
+ * augmentation data, absptr when there is none. Returns false for what
+ * we cannot skip over.
+ */
+static bool cie_fde_encoding(const Dwarf_CIE *cie, uint8_t *enc)
+{
+	const char *aug = cie->augmentation;
+	size_t pos = 0;
+
+	*enc = DW_EH_PE_absptr;
+	if (aug[0] != 'z')
+		return aug[0] == '\0';
+	for (const char *a = aug + 1; *a; a++) {
+		switch (*a) {
+		case 'R':
+			if (pos >= cie->augmentation_data_size)
+				return false;
+			*enc = cie->augmentation_data[pos];
+			return true;
+		case 'P': {
+			size_t n;
+
+			if (pos >= cie->augmentation_data_size)
+				return false;
+			n = enc_size(cie->augmentation_data[pos]);
+			if (!n)
+				return false;
+			pos += 1 + n;
+			break;
+		}
+		case 'L':
+			pos++;
+			break;
+		case 'S':
+		case 'B':
+		case 'G':
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Decode an FDE location stored at @vaddr (for pcrel). */
+static bool read_encoded(const uint8_t *p, const uint8_t *end, uint8_t enc,
+			 uint64_t vaddr, uint64_t *out)
+{
+	size_t n = enc_size(enc);
+	uint64_t v;
+
+	if (!n || (size_t)(end - p) < n || (enc & 0x80))
+		return false;
+	v = read_le(p, n);
+	/* Sign-extend the sdata forms. */
+	if ((enc & 0x08) && n < 8 && (v >> (8 * n - 1)))
+		v |= ~UINT64_C(0) << (8 * n);
+	switch (enc & 0x70) {
+	case DW_EH_PE_absptr:
+		break;
+	case DW_EH_PE_pcrel:
+		v += vaddr;
+		break;
+	default:
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool index_eh_frame(struct elf_obj *o)
+{
+	struct elf_eh_index *ix = &o->ehidx;
+	Dwarf_Off off = 0, next, last_cie = (Dwarf_Off)-1;
+	const unsigned char *ident;
+	uint8_t enc = 0;
+	bool enc_ok = false;
+	size_t cap = 0;
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(o->elf, ".eh_frame", &sh);
+	Elf_Data *d;
+
+	if (!scn || !sh.sh_addr || !(d = section_data(scn, &sh)))
+		return false;
+	ident = (const unsigned char *)elf_getident(o->elf, NULL);
+	if (!ident)
+		return false;
+	ix->eh_vaddr = sh.sh_addr;
+	while (off < d->d_size) {
+		Dwarf_CFI_Entry e;
+		uint64_t loc, rel;
+
+		if (dwarf_next_cfi(ident, d, true, off, &next, &e) != 0 || next <= off)
+			break;
+		if (!dwarf_cfi_cie_p(&e)) {
+			if (e.fde.CIE_pointer != last_cie) {
+				Dwarf_CFI_Entry ce;
+				Dwarf_Off cn;
+
+				last_cie = e.fde.CIE_pointer;
+				enc_ok = dwarf_next_cfi(ident, d, true, last_cie, &cn, &ce) == 0 &&
+					 dwarf_cfi_cie_p(&ce) && cie_fde_encoding(&ce.cie, &enc);
+			}
+			rel = (uint64_t)(e.fde.start - (const uint8_t *)d->d_buf);
+			if (enc_ok && read_encoded(e.fde.start, e.fde.end, enc,
+						   sh.sh_addr + rel, &loc)) {
+				int64_t l = (int64_t)(loc - sh.sh_addr);
+
+				/* The table holds 32-bit offsets from .eh_frame. */
+				if (l >= INT32_MIN && l <= INT32_MAX && off <= INT32_MAX) {
+					ix->index = grow_array(ix->index, &cap, ix->nr + 1,
+							       sizeof(*ix->index));
+					ix->index[ix->nr++] = (struct elf_dframe_entry){
+						.start_ip_offset = (int32_t)l,
+						.fde_offset = (int32_t)off,
+					};
+				}
+			}
+		}
+		off = next;
+	}
+	if (!ix->nr)
+		return false;
+	qsort(ix->index, ix->nr, sizeof(*ix->index), cmp_dframe);
+	return true;
+}
+
+const struct elf_eh_index *elf_obj__eh_frame_index(struct elf_obj *o)
+{
+	if (!o->ehidx_tried) {
+		o->ehidx_tried = true;
+		o->has_ehidx = !o->has_eh && index_eh_frame(o);
+	}
+	return o->has_ehidx ? &o->ehidx : NULL;
 }

@@ -5,7 +5,8 @@
  *  - its build-id and PT_LOAD segments (load bias, memory reads);
  *  - function symbols from .symtab, else from the .symtab of a separate
  *    debug file found by build-id, else from .dynsym;
- *  - the .eh_frame_hdr binary search table;
+ *  - the .eh_frame_hdr binary search table, or when the linker wrote
+ *    none (static executables), an equivalent index built from .eh_frame;
  *  - an index of .debug_frame (its own or the debug file's), in the form
  *    libunwind's table search expects.
  * All addresses here are link-time virtual addresses; callers add the
@@ -109,7 +110,20 @@ const char *elf_obj__sym_source(struct elf_obj *o);
 int elf_obj__find_object(struct elf_obj *o, const char *name, uint64_t *vaddr,
 			 uint64_t *size);
 
+/*
+ * An index of .eh_frame in the layout of the .eh_frame_hdr table: pairs
+ * of int32 (FDE initial location, FDE address), both relative to the
+ * start of .eh_frame, sorted by location.
+ */
+struct elf_eh_index {
+	uint64_t eh_vaddr;		/* .eh_frame, the base of the pairs */
+	struct elf_dframe_entry *index;
+	size_t nr;
+};
+
 const struct elf_eh_hdr *elf_obj__eh_frame_hdr(const struct elf_obj *o);
+/* Built on first use, for files without .eh_frame_hdr; NULL if none. */
+const struct elf_eh_index *elf_obj__eh_frame_index(struct elf_obj *o);
 const struct elf_dframe *elf_obj__debug_frame(struct elf_obj *o);
 
 #endif /* UCLI_ELFSYM_H */

@@ -47,6 +47,13 @@ struct ucli_unw_debug_frame_list {
 _Static_assert(sizeof(struct elf_dframe_entry) == 8,
 	       "libunwind's struct table_entry is two int32_t");
 
+/*
+ * Where an .eh_frame index we built appears to libunwind: non-canonical
+ * x86-64 addresses, which no captured mapping or stack can hold, 4 GiB
+ * apart per module.
+ */
+#define UCLI_SYNTH_BASE 0x4000000000000000ULL
+
 struct uspace {
 	struct umodule *mods;
 	size_t nr;
@@ -104,6 +111,20 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip,
 		di.u.rti.segbase = eh->hdr_vaddr + m->bias;
 		di.u.rti.table_data = eh->table_vaddr + m->bias;
 		di.u.rti.table_len = eh->fde_count * sizeof(struct elf_dframe_entry) /
+				     sizeof(unw_word_t);
+		if (dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info,
+					      arg) == 0) {
+			u->found = 1;
+			return 0;
+		}
+	} else if (m->ehidx) {
+		memset(&di, 0, sizeof(di));
+		di.format = UNW_INFO_FORMAT_REMOTE_TABLE;
+		di.start_ip = m->map->start;
+		di.end_ip = m->map->end;
+		di.u.rti.segbase = m->ehidx->eh_vaddr + m->bias;
+		di.u.rti.table_data = m->ehidx_addr;
+		di.u.rti.table_len = m->ehidx->nr * sizeof(struct elf_dframe_entry) /
 				     sizeof(unw_word_t);
 		if (dwarf_search_unwind_table(as, ip, &di, pi, need_unwind_info,
 					      arg) == 0) {
@@ -168,6 +189,16 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
 		const struct umodule *m = &u->us->mods[i];
 		uint64_t v = 0;
 
+		if (m->ehidx && addr >= m->ehidx_addr &&
+		    addr - m->ehidx_addr < m->ehidx->nr * sizeof(*m->ehidx->index)) {
+			size_t off = (size_t)(addr - m->ehidx_addr);
+			size_t n = m->ehidx->nr * sizeof(*m->ehidx->index) - off;
+
+			memcpy(&v, (const uint8_t *)m->ehidx->index + off,
+			       n < sizeof(v) ? n : sizeof(v));
+			*valp = v;
+			return 0;
+		}
 		if (!m->elf || addr < m->img_lo || addr >= m->img_hi)
 			continue;
 		/* A word cut by the segment end reads as zero-padded. */
@@ -267,7 +298,7 @@ static unw_accessors_t accessors = {
 
 #define DELETED_SUFFIX " (deleted)"
 
-static void module_open(struct umodule *m, struct elf_cache *cache,
+static void module_open(struct umodule *m, size_t idx, struct elf_cache *cache,
 			const char *root)
 {
 	const struct rec_map *map = m->map;
@@ -297,6 +328,10 @@ static void module_open(struct umodule *m, struct elf_cache *cache,
 	elf_obj__image_range(m->elf, &m->img_lo, &m->img_hi);
 	m->img_lo += m->bias;
 	m->img_hi += m->bias;
+	if (!elf_obj__eh_frame_hdr(m->elf)) {
+		m->ehidx = elf_obj__eh_frame_index(m->elf);
+		m->ehidx_addr = UCLI_SYNTH_BASE + ((uint64_t)idx << 32);
+	}
 #if UCLI_HAVE_DEBUG_FRAME
 	df = elf_obj__debug_frame(m->elf);
 	if (df) {
@@ -325,7 +360,7 @@ struct uspace *uspace__new(const struct rec_mm *mm, struct elf_cache *cache,
 		us->nr = mm->nr_maps;
 		for (size_t i = 0; i < us->nr; i++) {
 			us->mods[i].map = &mm->maps[i];
-			module_open(&us->mods[i], cache, root);
+			module_open(&us->mods[i], i, cache, root);
 		}
 	}
 	us->as = unw_create_addr_space(&accessors, 0);

@@ -5,8 +5,10 @@
  *  - registers from the captured struct varmon_regs,
  *  - memory from the captured stack copy and from the read-only segments
  *    of the ELF files behind the captured mappings,
- *  - unwind info from .eh_frame_hdr/.eh_frame, else from .debug_frame
- *    (the file's own or a separate debug file's).
+ *  - unwind info from .eh_frame_hdr/.eh_frame (an index built from
+ *    .eh_frame when the linker wrote no .eh_frame_hdr, as for static
+ *    executables), else from .debug_frame (the file's own or a separate
+ *    debug file's).
  * Where a frame has no unwind info at all, libunwind walks the frame
  * pointer chain; each frame records which method produced it.
  */
@@ -39,6 +41,10 @@ struct umodule {
 	uint64_t bias;			/* runtime address - link-time vaddr */
 	uint64_t img_lo, img_hi;	/* runtime range of all its segments */
 	void *dframe_list;		/* libunwind's .debug_frame descriptor */
+	/* .eh_frame index of a file without .eh_frame_hdr, and where the
+	 * accessors pretend it is mapped. */
+	const struct elf_eh_index *ehidx;
+	uint64_t ehidx_addr;
 };
 
 struct uspace;

@@ -43,6 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		elf_obj__sym_source(o);
 		elf_obj__find_object(o, "counter", &vaddr, &sz);
 		elf_obj__eh_frame_hdr(o);
+		elf_obj__eh_frame_index(o);
 		df = elf_obj__debug_frame(o);
 		if (df && df->nr)
 			elf_obj__find_sym(o, (uint64_t)df->index[0].start_ip_offset);

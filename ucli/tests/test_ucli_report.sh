@@ -13,6 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 ucli=$here/ucli-san
 gen=$here/ucli_gen_stack
 gen_df=$here/ucli_gen_stack_df
+gen_static=$here/ucli_gen_stack_static
 target=$here/ucli_watch_target
 jcheck=$here/ucli_json_check
 fixtures=@UCLI_FIXTURES@
@@ -33,7 +34,7 @@ export UCLI_DEBUG_DIR=$tmp/no-debug
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..43"
+echo "1..46"
 
 ok() {
 	n=$((n + 1))
@@ -171,6 +172,12 @@ objcopy --remove-section .debug_frame "$gen_df" "$tmp/nodf$gen_df"
 check ".debug_frame: without it the chain stops at the first frame" \
 	has "$tmp/nodf.txt" "#~ [unwinding stopped: no unwind information for"
 
+# A static executable has .eh_frame but no .eh_frame_hdr to search it.
+"$gen_static" --depth $depth -o "$tmp/static.rec"
+"$ucli" report "$tmp/static.rec" >"$tmp/static.txt" 2>&1
+check "static executable, no .eh_frame_hdr: the chain to _start from .eh_frame" \
+	same "$chain regs dwarf _start" "$(frames "$tmp/static.txt" | cut -d ' ' -f 1-$((3 * depth + 3))) $(methods "$tmp/static.txt" | cut -d ' ' -f 1,2) $(frames "$tmp/static.txt" | awk '{ print $NF }')"
+
 # Stripped binary whose symbols and CFI are in a separate debug file.
 symfs "$tmp/dbg"
 objcopy --only-keep-debug "$gen_df" "$tmp/gen.debug"
@@ -285,6 +292,23 @@ for fmt in text json folded; do
 	fi
 done
 
+# A real dump from the module in a 6.1 guest: testcase/userstack -d 3,
+# static, asleep in nanosleep (see fixtures/README).
+vm=$fixtures/vm-6.1
+mkdir -p "$tmp/vm-root/varmon/bin"
+cp "$vm/userstack" "$tmp/vm-root/varmon/bin/userstack"
+"$ucli" report --symfs "$tmp/vm-root" --kallsyms "$vm/kallsyms" "$vm/userstack.rec" \
+	>"$tmp/vm.txt" 2>"$tmp/vm.err"
+check "VM dump: libc sleep, every level of customFunction1/2/3, main, to _start" \
+	same "__clock_nanosleep __nanosleep $(recursion) main __libc_start_call_main __libc_start_main _start" \
+	"$(frames "$tmp/vm.txt")"
+if cmp -s "$vm/userstack.text" "$tmp/vm.txt"; then
+	ok "VM dump prints as saved"
+else
+	diff -u "$vm/userstack.text" "$tmp/vm.txt" | head -20 | sed 's/^/# /'
+	not_ok "VM dump prints as saved"
+fi
+
 # ---- subcommands without the module ---------------------------------
 
 help_ok=0
@@ -330,8 +354,7 @@ check "list and stats print the module's files" \
 unset UCLI_PROC_DIR
 
 # watch --dry-run resolves symbols of a process that never heard of us.
-exec 3< <(sleep 60)
-"$target" 60 <&3 >"$tmp/target.out" &
+"$target" 60 >"$tmp/target.out" &
 target_pid=$!
 for _ in $(seq 50); do
 	[ -s "$tmp/target.out" ] && grep -q timezone "$tmp/target.out" && break
@@ -364,8 +387,7 @@ check "watch: threshold out of the type's range or no condition: exit 2" same "2
 kill "$target_pid" 2>/dev/null
 wait "$target_pid" 2>/dev/null
 target_pid=
-exec 3<&-
 
 echo "# $((n - failed)) passed, $failed failed"
-[ "$n" -eq 43 ] || echo "# planned 43 tests, ran $n"
+[ "$n" -eq 46 ] || echo "# planned 46 tests, ran $n"
 [ $failed -eq 0 ]
