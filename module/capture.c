@@ -155,8 +155,9 @@ void varmon_capture_dump(const struct varmon_trip *trip)
 
 	max = clamp_t(u64, READ_ONCE(varmon_max_dump_tasks), 1, 8192);
 	dc.ustack_bytes = ALIGN_DOWN(min_t(u64, READ_ONCE(varmon_user_stack_bytes),
-					   65536), VARMON_REC_ALIGN);
+					   VARMON_USTACK_MAX), VARMON_REC_ALIGN);
 	dc.writer = trip->writer;
+	dc.oncpu = varmon_cap.oncpu;
 	dc.path = varmon_cap.path;
 
 	mutex_lock(&varmon_cap.write_lock);
@@ -252,13 +253,23 @@ int varmon_capture_init(void)
 	varmon_cap.path = kmalloc(PATH_MAX, GFP_KERNEL);
 	if (!varmon_cap.path)
 		goto out_free_stage;
+	varmon_cap.oncpu = kzalloc(sizeof(*varmon_cap.oncpu), GFP_KERNEL);
+	if (!varmon_cap.oncpu)
+		goto out_free_path;
+	varmon_cap.oncpu->ustack = vmalloc(VARMON_USTACK_MAX);
+	if (!varmon_cap.oncpu->ustack)
+		goto out_free_oncpu;
 
 	err = varmon_ring_init(&varmon_cap.ring, data, buffer_size, bounce,
 			       bounce_size);
 	if (err)
-		goto out_free_path;
+		goto out_free_oncpu_stack;
 	return 0;
 
+out_free_oncpu_stack:
+	vfree(varmon_cap.oncpu->ustack);
+out_free_oncpu:
+	kfree(varmon_cap.oncpu);
 out_free_path:
 	kfree(varmon_cap.path);
 out_free_stage:
@@ -279,6 +290,8 @@ out:
  */
 void varmon_capture_exit(void)
 {
+	vfree(varmon_cap.oncpu->ustack);
+	kfree(varmon_cap.oncpu);
 	kfree(varmon_cap.path);
 	vfree(varmon_cap.stage.buf);
 	vfree(varmon_cap.ring.bounce);

@@ -9,6 +9,7 @@
  *	cputime.c	thread-group CPU times as /proc/PID/stat shows them
  *	kstack.c	kernel stack of another task
  *	ustack.c	user registers and raw user stack
+ *	oncpu.c		both stacks of a task running on another CPU, there
  *	remote.c	reading another address space without waiting on it
  *	chain.c		ancestor chain with command lines
  *	maps.c		executable mappings of an address space
@@ -25,6 +26,7 @@
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <linux/wait.h>
+#include <asm/ptrace.h>
 
 #include "capture.h"
 #include "varmon_ring.h"
@@ -151,6 +153,7 @@ struct varmon_mmref {
  * @max_mms:	room in @mms
  * @ustack_bytes: user stack bytes to copy per task (tunable, read once)
  * @writer:	the thread whose write tripped a hardware watch, or NULL
+ * @oncpu:	scratch for catching a running task on its CPU
  * @path:	PATH_MAX bytes of scratch for d_path()
  *
  * Used under varmon_cap.write_lock only.
@@ -162,6 +165,7 @@ struct varmon_dump_ctx {
 	unsigned int max_mms;
 	size_t ustack_bytes;
 	const struct varmon_writer *writer;
+	struct varmon_oncpu *oncpu;
 	char *path;
 };
 
@@ -209,11 +213,45 @@ struct varmon_user_ctx {
 	unsigned long switches;
 };
 
+void varmon_pt_regs_copy(struct varmon_regs *out, const struct pt_regs *regs);
 u8 varmon_user_regs(struct task_struct *task, struct varmon_user_ctx *uc);
 bool varmon_user_still(struct task_struct *task,
 		       const struct varmon_user_ctx *uc);
 size_t varmon_ustack_copy(struct mm_struct *mm, u64 sp, void *dst,
 			  size_t want);
+
+/**
+ * struct varmon_oncpu - a running task, as seen from its own CPU
+ * @task:	the task to catch
+ * @ustack:	room for its user stack, VARMON_USTACK_MAX bytes
+ * @ustack_max:	bytes of user stack wanted
+ * @ustack_len:	out: bytes copied to @ustack
+ * @regs:	out: user registers, valid with @regs_ok
+ * @kstack:	out: kernel frames from the interrupted context on
+ * @nr_kstack:	out: entries in @kstack
+ * @hit:	out: the task was running when the IPI arrived
+ * @in_user:	out: it was running in user mode
+ * @regs_ok:	out: @regs and @ustack hold its user state
+ *
+ * Used under varmon_cap.write_lock only (and by the IPI it waits for).
+ */
+struct varmon_oncpu {
+	struct task_struct *task;
+	u8 *ustack;
+	size_t ustack_max;
+	size_t ustack_len;
+	struct varmon_regs regs;
+	u64 kstack[VARMON_KSTACK_MAX];
+	unsigned int nr_kstack;
+	bool hit;
+	bool in_user;
+	bool regs_ok;
+};
+
+#define VARMON_USTACK_MAX	SZ_64K	/* largest user_stack_bytes */
+
+bool varmon_oncpu_capture(struct varmon_oncpu *oc, struct task_struct *task,
+			  size_t ustack_max);
 
 size_t varmon_remote_read_locked(struct mm_struct *mm, unsigned long addr,
 				 void *dst, size_t len);
@@ -231,11 +269,12 @@ int varmon_build_id(struct file *file, u8 *id, u8 *len);
 /**
  * struct varmon_capture - state of the capture pipeline
  * @ring:	the records, drained by VARMON_IOC_DRAIN
- * @write_lock:	serializes dumps; protects @stage, @path, @next_id,
+ * @write_lock:	serializes dumps; protects @stage, @oncpu, @path, @next_id,
  *		@first_lost_id and the writer side of @ring
  * @read_lock:	serializes drains; protects the reader side of @ring
  * @wq:		poll() waiters, woken when a dump is written
  * @stage:	staging area of the dump being built
+ * @oncpu:	scratch of the dump being built, for running tasks
  * @path:	d_path() scratch of the dump being built
  * @next_id:	dump id of the next dump
  * @first_lost_id: dump id of the first dump dropped since the last one
@@ -247,6 +286,7 @@ struct varmon_capture {
 	struct mutex read_lock;		/* see above */
 	wait_queue_head_t wq;
 	struct varmon_stage stage;
+	struct varmon_oncpu *oncpu;
 	char *path;
 	u64 next_id;
 	u64 first_lost_id;

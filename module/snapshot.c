@@ -5,7 +5,9 @@
  * clear; only running out of room in the staging area drops the record.
  *
  * Sections, in order: CGROUP, KSTACK, USTACK, REGS, CHAIN, and the
- * kernel-private KPRIV that the drain strips.
+ * kernel-private KPRIV that the drain strips. A task running on another
+ * CPU is caught there (oncpu.c); one that is not has its stacks read
+ * from its saved state (kstack.c, ustack.c).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -251,7 +253,13 @@ static bool varmon_emit_writer(struct varmon_dump_ctx *dc,
 	return true;
 }
 
-/* USTACK and REGS, or neither when the task was or went running. */
+static bool varmon_emit_oncpu_user(struct varmon_dump_ctx *dc,
+				   struct varmon_rec_task *rec);
+
+/*
+ * USTACK and REGS from the saved state; if the task was running or ran
+ * meanwhile, caught on its CPU instead, or neither.
+ */
 static bool varmon_emit_user(struct varmon_dump_ctx *dc,
 			     struct varmon_rec_task *rec,
 			     struct task_struct *task, struct mm_struct *mm)
@@ -266,14 +274,14 @@ static bool varmon_emit_user(struct varmon_dump_ctx *dc,
 				    VARMON_USTACK_EXITING;
 		return true;
 	}
-	if (dc->writer && dc->writer->pid == task->pid)
-		return varmon_emit_writer(dc, rec);
 	rec->ustack_state = varmon_user_regs(task, &uc);
-	if (!uc.regs_ok)
-		return true;
 	/* With user_stack_bytes 0, the registers alone. */
-	if (dc->ustack_bytes && !varmon_emit_ustack(dc, rec, task, mm, &uc))
+	if (uc.regs_ok && dc->ustack_bytes &&
+	    !varmon_emit_ustack(dc, rec, task, mm, &uc))
 		return false;
+	if (rec->ustack_state == VARMON_USTACK_RUNNING &&
+	    varmon_oncpu_capture(dc->oncpu, task, dc->ustack_bytes))
+		return varmon_emit_oncpu_user(dc, rec);
 	if (!uc.regs_ok)
 		return true;
 
@@ -297,6 +305,97 @@ static bool varmon_emit_user(struct varmon_dump_ctx *dc,
 		rec->avail |= VARMON_AVAIL_SYSCALL;
 	}
 	return true;
+}
+
+/* USTACK and REGS of a user task caught on its CPU. */
+static bool varmon_emit_oncpu_user(struct varmon_dump_ctx *dc,
+				   struct varmon_rec_task *rec)
+{
+	const struct varmon_oncpu *oc = dc->oncpu;
+	struct varmon_stage *st = dc->st;
+	struct varmon_ustack *us;
+	struct varmon_regs *regs;
+
+	if (!oc->regs_ok) {
+		rec->ustack_state = VARMON_USTACK_FAULT;
+		return true;
+	}
+	if (oc->ustack_len) {
+		if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
+			return false;
+		us = varmon_stage_put(st, sizeof(*us) + oc->ustack_len);
+		if (!us)
+			return false;
+		us->sp = oc->regs.reg[VARMON_REG_RSP];
+		us->len = oc->ustack_len;
+		memcpy(us + 1, oc->ustack, oc->ustack_len);
+		varmon_stage_sec_end(st);
+		rec->avail |= VARMON_AVAIL_USTACK;
+	}
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_REGS))
+		return false;
+	regs = varmon_stage_put(st, sizeof(*regs));
+	if (!regs)
+		return false;
+	*regs = oc->regs;
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_REGS;
+	rec->ustack_state = oc->ustack_len || !dc->ustack_bytes ?
+			    VARMON_USTACK_OK : VARMON_USTACK_FAULT;
+	/* In the kernel: in a syscall, or -1 for an interrupt or exception. */
+	if (!oc->in_user) {
+		rec->syscall_nr = (s32)oc->regs.reg[VARMON_REG_ORIG_RAX];
+		rec->avail |= VARMON_AVAIL_SYSCALL;
+	}
+	return true;
+}
+
+/* KSTACK, and USTACK and REGS for a user task, caught on its CPU. */
+static bool varmon_emit_oncpu(struct varmon_dump_ctx *dc,
+			      struct varmon_rec_task *rec,
+			      struct task_struct *task, struct mm_struct *mm)
+{
+	const struct varmon_oncpu *oc = dc->oncpu;
+	struct varmon_stage *st = dc->st;
+	u64 *pc;
+
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_KSTACK))
+		return false;
+	/* No frames when it ran in user mode; the empty section says so. */
+	pc = varmon_stage_put(st, oc->nr_kstack * sizeof(*pc));
+	if (!pc)
+		return false;
+	memcpy(pc, oc->kstack, oc->nr_kstack * sizeof(*pc));
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_KSTACK;
+
+	if (!mm) {
+		rec->ustack_state = task->flags & PF_KTHREAD ?
+				    VARMON_USTACK_KTHREAD :
+				    VARMON_USTACK_EXITING;
+		return true;
+	}
+	return varmon_emit_oncpu_user(dc, rec);
+}
+
+/*
+ * The stacks and user state: from the hardware watch's writer copy, on
+ * the task's own CPU if it is running, else from its saved state.
+ */
+static bool varmon_emit_stacks(struct varmon_dump_ctx *dc,
+			       struct varmon_rec_task *rec,
+			       struct task_struct *task, struct mm_struct *mm)
+{
+	bool writer = mm && dc->writer && dc->writer->pid == task->pid;
+
+	if (!writer && varmon_oncpu_capture(dc->oncpu, task,
+					    mm ? dc->ustack_bytes : 0))
+		return varmon_emit_oncpu(dc, rec, task, mm);
+	if (!varmon_emit_kstack(dc->st, rec, task))
+		return false;
+	if (writer)
+		return varmon_emit_writer(dc, rec);
+	return varmon_emit_user(dc, rec, task, mm);
 }
 
 static bool varmon_emit_kpriv(struct varmon_stage *st,
@@ -349,8 +448,7 @@ bool varmon_snapshot_task(struct varmon_dump_ctx *dc, struct task_struct *task,
 	}
 
 	if (!varmon_emit_cgroup(st, rec, task) ||
-	    !varmon_emit_kstack(st, rec, task) ||
-	    !varmon_emit_user(dc, rec, task, mm))
+	    !varmon_emit_stacks(dc, rec, task, mm))
 		goto out_cancel;
 	if (!varmon_chain_emit(st, task, mm))
 		goto out_cancel;

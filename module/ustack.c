@@ -21,12 +21,18 @@
 
 #include "capture_priv.h"
 
-static void varmon_copy_regs(struct varmon_regs *out,
-			     const struct pt_regs *regs,
-			     struct task_struct *task)
+/**
+ * varmon_pt_regs_copy() - user registers in the record's layout
+ * @out:	out: the registers; FS and GS base are left to the caller
+ * @regs:	user-mode registers saved at a kernel entry
+ *
+ * Context: any.
+ */
+void varmon_pt_regs_copy(struct varmon_regs *out, const struct pt_regs *regs)
 {
 	u64 *r = out->reg;
 
+	memset(out, 0, sizeof(*out));
 	r[VARMON_REG_R15] = regs->r15;
 	r[VARMON_REG_R14] = regs->r14;
 	r[VARMON_REG_R13] = regs->r13;
@@ -48,9 +54,6 @@ static void varmon_copy_regs(struct varmon_regs *out,
 	r[VARMON_REG_EFLAGS] = regs->flags;
 	r[VARMON_REG_RSP] = regs->sp;
 	r[VARMON_REG_SS] = regs->ss;
-	/* Saved at the switch away from the task, which is off-CPU. */
-	r[VARMON_REG_FS_BASE] = task->thread.fsbase;
-	r[VARMON_REG_GS_BASE] = task->thread.gsbase;
 }
 
 /**
@@ -92,7 +95,10 @@ u8 varmon_user_regs(struct task_struct *task, struct varmon_user_ctx *uc)
 		ret = VARMON_USTACK_FAULT;
 		goto out_unlock;
 	}
-	varmon_copy_regs(&uc->regs, regs, task);
+	varmon_pt_regs_copy(&uc->regs, regs);
+	/* Saved at the switch away from the task, which is off-CPU. */
+	uc->regs.reg[VARMON_REG_FS_BASE] = task->thread.fsbase;
+	uc->regs.reg[VARMON_REG_GS_BASE] = task->thread.gsbase;
 
 	/* The copy is done before the second look. */
 	smp_rmb();

@@ -27,6 +27,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -744,6 +745,133 @@ static int test_threads(void)
 	return TAP_PASS;
 }
 
+static volatile int spin_var;
+static volatile unsigned long spins;
+
+/* Spinners on different CPUs: the capture worker meets one elsewhere. */
+static void pin_to_cpu(int which)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t set;
+
+	if (n < 2)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(which % (int)n, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void *spin_user(void *arg)
+{
+	(void)arg;
+	pin_to_cpu(1);
+	for (;;)
+		spins++;
+	return NULL;
+}
+
+static void *spin_kernel(void *arg)
+{
+	static char buf[1 << 20];
+	int fd = open("/dev/zero", O_RDONLY);
+
+	(void)arg;
+	pin_to_cpu(0);
+	/* Most of its time is spent clearing the buffer, in the kernel. */
+	for (;;)
+		if (read(fd, buf, sizeof(buf)) < 0)
+			spins++;
+	return NULL;
+}
+
+/* Whether @rip is in an executable mapping of @path in the MAPS record. */
+static bool in_mapping(const struct varmon_rec_maps *m, const char *path,
+		       uint64_t rip)
+{
+	struct sec_iter it = { &m->hdr, sizeof(*m), false };
+	const struct varmon_sec *s;
+
+	while ((s = sec_next(&it))) {
+		const struct varmon_map_entry *e = sec_body(s);
+
+		if (s->type == VARMON_SEC_MAP &&
+		    !strcmp((const char *)(e + 1), path) &&
+		    rip >= e->start && rip < e->end)
+			return true;
+	}
+	return false;
+}
+
+static int test_running(void)
+{
+	const struct varmon_rec_dump *dump;
+	struct drained d = { 0 };
+	struct tl_sync ready;
+	char exe[PATH_MAX + 16];
+	unsigned int checked = 0, in_kernel = 0;
+	const struct varmon_rec_hdr *h;
+	int fd = tl_dev_open();
+	pid_t pid;
+
+	TAP_EXPECT(fd >= 0, "open: %s", strerror(-fd));
+	TAP_EXPECT(!tl_sync_init(&ready), "pipe");
+	pid = fork();
+	if (!pid) {
+		pthread_t th;
+
+		if (pthread_create(&th, NULL, spin_user, NULL) ||
+		    pthread_create(&th, NULL, spin_kernel, NULL))
+			_exit(1);
+		if (trip_here(fd, &spin_var, "running", 2 * MS + 1500))
+			_exit(1);
+		tl_sync_post(&ready);
+		tl_sleep_forever();
+	}
+	TAP_EXPECT(pid > 0 && !tl_sync_wait(&ready),
+		   "the spinning child did not trip");
+	dump = wait_dump(fd, &d, pid);
+	kill(pid, SIGKILL);
+	TAP_EXPECT(dump, "no dump for pid %d", pid);
+	TAP_EXPECT(!check_dump(&d, dump), "dump not whole: %s",
+		   check_dump(&d, dump));
+	snprintf(exe, sizeof(exe), "%s/test_capture", bin_dir);
+
+	for_each_rec(&d, h) {
+		const struct varmon_rec_task *t = (const void *)h;
+		const struct varmon_rec_maps *m;
+		const struct varmon_regs *regs;
+		const struct varmon_sec *s;
+
+		if (h->type != VARMON_REC_TASK ||
+		    h->dump_id != dump->hdr.dump_id ||
+		    t->tgid != (uint32_t)pid || t->pid == (uint32_t)pid)
+			continue;
+		/* A spinner: running, yet its user state is there. */
+		TAP_EXPECT(t->state == 'R' &&
+			   t->ustack_state == VARMON_USTACK_OK &&
+			   (t->avail & VARMON_AVAIL_REGS) &&
+			   (t->avail & VARMON_AVAIL_USTACK) &&
+			   (t->avail & VARMON_AVAIL_KSTACK),
+			   "spinning thread %u: state '%c' ustack_state %u avail %#x",
+			   t->pid, t->state, t->ustack_state, t->avail);
+		s = find_sec(h, VARMON_SEC_REGS);
+		regs = sec_body(s);
+		m = find_maps(&d, dump->hdr.dump_id, t->mm_id);
+		TAP_EXPECT(m && in_mapping(m, exe, regs->reg[VARMON_REG_RIP]),
+			   "spinning thread %u: rip %#" PRIx64 " not in %s",
+			   t->pid, (uint64_t)regs->reg[VARMON_REG_RIP], exe);
+		s = find_sec(h, VARMON_SEC_KSTACK);
+		in_kernel += s && sec_len(s) > 0;
+		checked++;
+	}
+	TAP_EXPECT(checked == 2, "%u spinning threads in the dump, want 2",
+		   checked);
+	tap_diag("2 spinning threads captured, %u with kernel frames",
+		 in_kernel);
+	drained_free(&d);
+	return TAP_PASS;
+}
+
 static volatile int vf_var;
 
 static int test_vfork_blocked(void)
@@ -1269,6 +1397,8 @@ static const struct tap_test tests[] = {
 	{ "userstack: threads, raw user stack, rip in its text mapping",
 	  test_userstack },
 	{ "every thread of a watched process is dumped", test_threads },
+	{ "running threads are caught with their user state",
+	  test_running },
 	{ "a vfork parent is in state D with a kernel stack",
 	  test_vfork_blocked },
 	{ "the process chain reaches the shell and init", test_chain },
