@@ -428,8 +428,9 @@ static int test_size_long(void)
 				       size - 1 };
 
 		for (k = 0; k < 2; k++) {
-			unsigned long cmd = k ? cmd_sized(VARMON_IOC_WATCH, size) :
-						VARMON_IOC_WATCH;
+			unsigned long cmd = k ?
+				cmd_sized(VARMON_IOC_WATCH, size) :
+				VARMON_IOC_WATCH;
 			const char *enc = k ? "encoded" : "88 encoded";
 			size_t b;
 
@@ -441,8 +442,9 @@ static int test_size_long(void)
 			CHECK(raw_expect(cmd, buf, 0, what));
 			for (b = 0; b < TAP_COUNT(bad); b++) {
 				buf[bad[b]] = 0x01;
-				snprintf(what, sizeof(what), "size %u, byte %zu "
-					 "set, %s", size, bad[b], enc);
+				snprintf(what, sizeof(what),
+					 "size %u, byte %zu set, %s", size,
+					 bad[b], enc);
 				CHECK(raw_expect(cmd, buf, E2BIG, what));
 				buf[bad[b]] = 0;
 			}
@@ -509,7 +511,8 @@ static const struct tap_test tests[] = {
 	{ "v0 reserved words must still be zero", test_reserved },
 	{ "v0 raw lt watch trips; the v0 cancel struct removes it",
 	  test_raw_trip_cancel },
-	{ "watch struct of 88 bytes works, shorter is EINVAL", test_size_short },
+	{ "watch struct of 88 bytes works, shorter is EINVAL",
+	  test_size_short },
 	{ "larger watch struct: zero tail works, non-zero tail is E2BIG",
 	  test_size_long },
 	{ "cancel struct: shorter is EINVAL, non-zero tail E2BIG, zero tail "
