@@ -82,7 +82,7 @@ const struct umodule *uspace__module(const struct uspace *us, size_t i)
 	return &us->mods[i];
 }
 
-const struct umodule *uspace__module_at(const struct uspace *us, uint64_t addr)
+static struct umodule *module_at(const struct uspace *us, uint64_t addr)
 {
 	for (size_t i = 0; us && i < us->nr; i++)
 		if (addr >= us->mods[i].map->start && addr < us->mods[i].map->end)
@@ -90,11 +90,47 @@ const struct umodule *uspace__module_at(const struct uspace *us, uint64_t addr)
 	return NULL;
 }
 
+const struct umodule *uspace__module_at(const struct uspace *us, uint64_t addr)
+{
+	return module_at(us, addr);
+}
+
+/*
+ * .debug_frame is only looked for (in the file, then in a separate debug
+ * file) when a frame in this module has no .eh_frame entry.
+ */
+static void *module_dframe(struct umodule *m)
+{
+#if UCLI_HAVE_DEBUG_FRAME
+	const struct elf_dframe *df;
+	struct ucli_unw_debug_frame_list *l;
+
+	if (m->dframe_tried)
+		return m->dframe_list;
+	m->dframe_tried = true;
+	df = elf_obj__debug_frame(m->elf);
+	if (!df)
+		return NULL;
+	l = xcalloc(1, sizeof(*l));
+	l->start = df->lo + m->bias;
+	l->end = df->hi + m->bias;
+	l->debug_frame = (char *)(uintptr_t)df->data;
+	l->debug_frame_size = df->size;
+	l->index = df->index;
+	l->index_size = df->nr * sizeof(*df->index);
+	m->dframe_list = l;
+	return l;
+#else
+	(void)m;
+	return NULL;
+#endif
+}
+
 static int find_proc_info(unw_addr_space_t as, unw_word_t ip,
 			  unw_proc_info_t *pi, int need_unwind_info, void *arg)
 {
 	struct uctx *u = arg;
-	const struct umodule *m = uspace__module_at(u->us, ip);
+	struct umodule *m = module_at(u->us, ip);
 	const struct elf_eh_hdr *eh;
 	unw_dyn_info_t di;
 
@@ -133,7 +169,7 @@ static int find_proc_info(unw_addr_space_t as, unw_word_t ip,
 		}
 	}
 #if UCLI_HAVE_DEBUG_FRAME
-	if (m->dframe_list) {
+	if (module_dframe(m)) {
 		memset(&di, 0, sizeof(di));
 		di.format = UNW_INFO_FORMAT_TABLE;
 		di.start_ip = m->map->start;
@@ -303,7 +339,6 @@ static void module_open(struct umodule *m, size_t idx, struct elf_cache *cache,
 {
 	const struct rec_map *map = m->map;
 	size_t plen = strlen(map->path), slen = strlen(DELETED_SUFFIX);
-	const struct elf_dframe *df;
 	char *path;
 
 	/*
@@ -332,22 +367,6 @@ static void module_open(struct umodule *m, size_t idx, struct elf_cache *cache,
 		m->ehidx = elf_obj__eh_frame_index(m->elf);
 		m->ehidx_addr = UCLI_SYNTH_BASE + ((uint64_t)idx << 32);
 	}
-#if UCLI_HAVE_DEBUG_FRAME
-	df = elf_obj__debug_frame(m->elf);
-	if (df) {
-		struct ucli_unw_debug_frame_list *l = xcalloc(1, sizeof(*l));
-
-		l->start = df->lo + m->bias;
-		l->end = df->hi + m->bias;
-		l->debug_frame = (char *)(uintptr_t)df->data;
-		l->debug_frame_size = df->size;
-		l->index = df->index;
-		l->index_size = df->nr * sizeof(*df->index);
-		m->dframe_list = l;
-	}
-#else
-	(void)df;
-#endif
 }
 
 struct uspace *uspace__new(const struct rec_mm *mm, struct elf_cache *cache,

@@ -15,6 +15,7 @@
 #ifndef UCLI_UNWIND_H
 #define UCLI_UNWIND_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,7 +41,9 @@ struct umodule {
 	int err;			/* -errno for ELF_MISSING */
 	uint64_t bias;			/* runtime address - link-time vaddr */
 	uint64_t img_lo, img_hi;	/* runtime range of all its segments */
-	void *dframe_list;		/* libunwind's .debug_frame descriptor */
+	/* libunwind's .debug_frame descriptor, built on first need. */
+	bool dframe_tried;
+	void *dframe_list;
 	/* .eh_frame index of a file without .eh_frame_hdr, and where the
 	 * accessors pretend it is mapped. */
 	const struct elf_eh_index *ehidx;

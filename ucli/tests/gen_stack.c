@@ -57,6 +57,7 @@ static struct {
 	uint64_t wchan;
 	int no_build_id;
 	int chain;
+	int linger;
 } opt = { .depth = 3, .stack_bytes = 16384, .dumps = 1, .chain = 64 };
 
 /* What the capture found, for emit(). */
@@ -507,6 +508,13 @@ NOIPA void trip(void)
 		: : "r"(r) : "rax", "memory");
 	r->reg[VARMON_REG_ORIG_RAX] = (uint64_t)-1;
 	write_out(getpid(), 'R', -1);
+	/* Stay alive for a report that must reach us through /proc/PID/root. */
+	if (opt.linger) {
+		puts("ready");
+		fflush(stdout);
+		for (;;)
+			pause();
+	}
 	KEEP_FRAME();
 }
 
@@ -599,7 +607,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: gen_stack -o FILE [--ptrace] [--depth N] [--stack-bytes N]\n"
 	      "                 [--dumps N] [--lost] [--kstack ADDR,...] [--wchan ADDR]\n"
-	      "                 [--no-build-id] [--chain N]\n", f);
+	      "                 [--no-build-id] [--chain N] [--linger]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -615,12 +623,13 @@ int main(int argc, char **argv)
 		{ "wchan", required_argument, NULL, 'w' },
 		{ "no-build-id", no_argument, NULL, 'b' },
 		{ "chain", required_argument, NULL, 'c' },
+		{ "linger", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret;
 
 	elf_version(EV_CURRENT);
-	while ((c = getopt_long(argc, argv, "o:pd:s:n:lk:w:bc:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:pd:s:n:lk:w:bc:L", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opt.out = optarg;
@@ -658,6 +667,9 @@ int main(int argc, char **argv)
 			break;
 		case 'c':
 			opt.chain = atoi(optarg);
+			break;
+		case 'L':
+			opt.linger = 1;
 			break;
 		default:
 			usage(stderr);

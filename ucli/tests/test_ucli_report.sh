@@ -20,8 +20,10 @@ fixtures=@UCLI_FIXTURES@
 
 tmp=$(mktemp -d /tmp/ucli-test.XXXXXX) || exit 1
 target_pid=
+ns_pid=
 cleanup() {
 	[ -z "$target_pid" ] || kill "$target_pid" 2>/dev/null
+	[ -z "$ns_pid" ] || kill "$ns_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -34,7 +36,7 @@ export UCLI_DEBUG_DIR=$tmp/no-debug
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..46"
+echo "1..48"
 
 ok() {
 	n=$((n + 1))
@@ -217,6 +219,37 @@ cp "$gen_df" "$tmp/wrong$gen"
 check "build-id mismatch: warned, and no name from the wrong file" \
 	same "1 0" "$(grep -c "$gen: not the file that was mapped" "$tmp/wrong.err") $(grep -c customFunction "$tmp/wrong.txt")"
 
+# A live process in its own mount namespace: its binary is only visible
+# through /proc/PID/root, as in a container.
+mkdir -p "$tmp/ns-a" "$tmp/ns-mnt"
+cp "$gen" "$tmp/ns-a/gen"
+unshare -m sh -c "mount --bind '$tmp/ns-a' '$tmp/ns-mnt' &&
+	exec '$tmp/ns-mnt/gen' --linger --depth $depth -o '$tmp/ns.rec'" \
+	>"$tmp/ns.out" 2>"$tmp/ns.err" &
+ns_pid=$!
+for _ in $(seq 50); do
+	grep -q ready "$tmp/ns.out" 2>/dev/null && break
+	sleep 0.1
+done
+if ! grep -q ready "$tmp/ns.out"; then
+	kill "$ns_pid" 2>/dev/null
+	wait "$ns_pid" 2>/dev/null
+	ns_pid=
+	why=$(head -c 200 "$tmp/ns.err")
+	skip "live process in another mount namespace: files through /proc/PID/root" "no mount namespace: ${why:-unshare failed}"
+	skip "the same record once the process is gone: its file is missing" "no mount namespace"
+else
+	"$ucli" report "$tmp/ns.rec" >"$tmp/ns.txt" 2>&1
+	check "live process in another mount namespace: files through /proc/PID/root" \
+		same "$chain" "$(frames "$tmp/ns.txt" | cut -d ' ' -f 1-$((3 * depth + 3)))"
+	kill "$ns_pid"
+	wait "$ns_pid" 2>/dev/null
+	ns_pid=
+	"$ucli" report "$tmp/ns.rec" >"$tmp/ns2.txt" 2>&1
+	check "the same record once the process is gone: its file is missing" \
+		has "$tmp/ns2.txt" "$tmp/ns-mnt/gen: No such file or directory; its frames stay unnamed"
+fi
+
 # Kernel frames from a kallsyms file.
 "$gen" --depth 1 -o "$tmp/k.rec" --wchan 0xffffffff81100010 \
 	--kstack 0xffffffff811000dd,0xffffffff811002a6,0xffffffff81a00117,0xffffffff81c0007c,0xffffffffc0100010,0,0xffffffff80000000
@@ -389,5 +422,5 @@ wait "$target_pid" 2>/dev/null
 target_pid=
 
 echo "# $((n - failed)) passed, $failed failed"
-[ "$n" -eq 46 ] || echo "# planned 46 tests, ran $n"
+[ "$n" -eq 48 ] || echo "# planned 48 tests, ran $n"
 [ $failed -eq 0 ]
