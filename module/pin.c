@@ -5,7 +5,9 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -57,6 +59,25 @@ int varmon_vma_check(struct mm_struct *mm, unsigned long uaddr)
 	return 0;
 }
 
+/*
+ * A long-term pin counts against RLIMIT_MEMLOCK like RDMA and io_uring
+ * pins do: on the pinned mm's pinned_vm, with the registering task's
+ * limit, unless it has CAP_IPC_LOCK.
+ */
+static int varmon_charge_pin(struct mm_struct *mm)
+{
+	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+
+	if (atomic64_inc_return(&mm->pinned_vm) > limit &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_dec(&mm->pinned_vm);
+		pr_warn_ratelimited("%s[%d]: watch rejected: RLIMIT_MEMLOCK reached\n",
+				    current->comm, task_tgid_vnr(current));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /**
  * varmon_page_get() - pin the page holding a user address, or share a pin
  * @vmm:	watched address space
@@ -66,7 +87,8 @@ int varmon_vma_check(struct mm_struct *mm, unsigned long uaddr)
  * Context: process; varmon_lock and mmap_read_lock(@mm) held, so no
  * munmap can run between the VMA check and the pin.
  * Return: the page, with one more reference, or an ERR_PTR:
- * -EFAULT when @uaddr is not mapped readable, -ENOMEM.
+ * -EFAULT when @uaddr is not mapped readable, -ENOMEM (also past
+ * RLIMIT_MEMLOCK).
  */
 struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 				    struct mm_struct *mm, unsigned long uaddr)
@@ -76,6 +98,7 @@ struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 	struct varmon_page *vpage;
 	struct page *page;
 	long pinned;
+	int err;
 
 	lockdep_assert_held(&varmon_lock);
 	mmap_assert_locked(mm);
@@ -95,12 +118,15 @@ struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 	vpage = kzalloc(sizeof(*vpage), GFP_KERNEL);
 	if (!vpage)
 		return ERR_PTR(-ENOMEM);
+	err = varmon_charge_pin(mm);
+	if (err)
+		goto out_free;
 
 	pinned = varmon_pin_user_page_remote(mm, base, varmon_pin_flags(vma),
 					     &page);
 	if (pinned != 1) {
-		kfree(vpage);
-		return ERR_PTR(pinned == -ENOMEM ? -ENOMEM : -EFAULT);
+		err = pinned == -ENOMEM ? -ENOMEM : -EFAULT;
+		goto out_uncharge;
 	}
 
 	vpage->uaddr = base;
@@ -114,6 +140,12 @@ struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 	spin_unlock(&vmm->lock);
 	atomic_inc(&varmon_stats.pinned_pages);
 	return vpage;
+
+out_uncharge:
+	atomic64_dec(&mm->pinned_vm);
+out_free:
+	kfree(vpage);
+	return ERR_PTR(err);
 }
 
 /**
@@ -134,6 +166,7 @@ void varmon_page_put(struct varmon_mm *vmm, struct varmon_page *vpage)
 	spin_unlock(&vmm->lock);
 
 	unpin_user_page(vpage->page);
+	atomic64_dec(&vmm->mn.mm->pinned_vm);
 	kfree(vpage);
 	atomic_dec(&varmon_stats.pinned_pages);
 }

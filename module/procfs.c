@@ -22,6 +22,9 @@ u64 varmon_max_timers = 128;
 u64 varmon_max_watches_per_timer = 32;
 u64 varmon_user_stack_bytes = 16384;
 u64 varmon_max_dump_tasks = 256;
+u64 varmon_max_watches = 8192;
+u64 varmon_max_process_watches = 4096;
+u64 varmon_max_process_timers = 96;
 
 /**
  * struct varmon_tunable - one writable number
@@ -47,6 +50,9 @@ static const struct varmon_tunable varmon_tunables[] = {
 	{ "max_watches_per_timer", &varmon_max_watches_per_timer, 1, 256 },
 	{ "user_stack_bytes", &varmon_user_stack_bytes, 0, 65536, 8 },
 	{ "max_dump_tasks", &varmon_max_dump_tasks, 1, 8192 },
+	{ "max_watches", &varmon_max_watches, 1, 262144 },
+	{ "max_process_watches", &varmon_max_process_watches, 1, 262144 },
+	{ "max_process_timers", &varmon_max_process_timers, 1, 1024 },
 };
 
 /* Serializes tunable writes, so cross-checks see a stable pair. */

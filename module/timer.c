@@ -36,6 +36,8 @@
  * @cap:	number of @slots
  * @nr:		watches attached, in @slots[0..nr)
  * @started:	@hrt has been started, under varmon_lock
+ * @creator:	address space whose watch made this timer, charged for it
+ *		in its share (max_process_timers); under varmon_lock
  * @trip_pending: @trip holds a tick that @report_work has not taken yet
  * @report_work: prints the dmesg block and runs the capture
  * @trip:	watches that tripped, filled by the callback
@@ -51,6 +53,7 @@ struct varmon_timer {
 	unsigned int cap;
 	unsigned int nr;
 	bool started;
+	struct varmon_mm *creator;
 	bool trip_pending;
 	struct work_struct report_work;
 	struct varmon_trip *trip;
@@ -186,20 +189,21 @@ out_free:
 /**
  * varmon_timer_reserve() - reserve a slot on a timer of this interval
  * @interval_ns: polling period
+ * @vmm:	address space of the watch, charged if a timer is created
  *
  * Reuses a timer with the same interval and a free slot, or creates one.
  * The slot is used by varmon_timer_attach() and given back with
  * varmon_timer_release().
  *
  * Context: process, varmon_lock held.
- * Return: the timer, ERR_PTR(-ENOSPC) when max_timers are all in use,
- * or ERR_PTR(-ENOMEM).
+ * Return: the timer, ERR_PTR(-ENOSPC) when max_timers exist or @vmm
+ * already made max_process_timers of them, or ERR_PTR(-ENOMEM).
  */
-struct varmon_timer *varmon_timer_reserve(u64 interval_ns)
+struct varmon_timer *varmon_timer_reserve(u64 interval_ns,
+					  struct varmon_mm *vmm)
 {
-	struct varmon_timer *t;
-
 	unsigned int cap = READ_ONCE(varmon_max_watches_per_timer);
+	struct varmon_timer *t;
 
 	lockdep_assert_held(&varmon_lock);
 	/* A lowered limit applies to timers made before it, too. */
@@ -211,16 +215,39 @@ struct varmon_timer *varmon_timer_reserve(u64 interval_ns)
 		}
 	}
 
-	if (varmon_nr_timers >= READ_ONCE(varmon_max_timers))
+	if (varmon_nr_timers >= READ_ONCE(varmon_max_timers) ||
+	    vmm->nr_timers >= READ_ONCE(varmon_max_process_timers))
 		return ERR_PTR(-ENOSPC);
 	t = varmon_timer_create(interval_ns);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
 	t->users = 1;
+	t->creator = vmm;
+	vmm->nr_timers++;
 	list_add_tail(&t->node, &varmon_timers);
 	varmon_nr_timers++;
 	atomic_inc(&varmon_stats.timers);
 	return t;
+}
+
+/**
+ * varmon_timer_forget() - stop charging an address space for its timers
+ * @vmm:	an address space whose last watch is gone
+ *
+ * Its timers may live on with other processes' watches; they are no
+ * longer anyone's share.
+ *
+ * Context: process, varmon_lock held.
+ */
+void varmon_timer_forget(struct varmon_mm *vmm)
+{
+	struct varmon_timer *t;
+
+	lockdep_assert_held(&varmon_lock);
+	list_for_each_entry(t, &varmon_timers, node)
+		if (t->creator == vmm)
+			t->creator = NULL;
+	vmm->nr_timers = 0;
 }
 
 /**
@@ -272,6 +299,8 @@ void varmon_timer_detach(struct varmon_watch_k *w)
 
 static void varmon_timer_destroy(struct varmon_timer *t)
 {
+	if (t->creator)
+		t->creator->nr_timers--;
 	hrtimer_cancel(&t->hrt);
 	cancel_work_sync(&t->report_work);
 	list_del(&t->node);

@@ -16,5 +16,8 @@ extern u64 varmon_max_timers;
 extern u64 varmon_max_watches_per_timer;
 extern u64 varmon_user_stack_bytes;
 extern u64 varmon_max_dump_tasks;
+extern u64 varmon_max_watches;
+extern u64 varmon_max_process_watches;
+extern u64 varmon_max_process_timers;
 
 #endif /* VARMON_TUNABLES_H */

@@ -37,6 +37,8 @@ struct varmon_timer;
  * @node:	in varmon_mms, under varmon_lock
  * @refs:	watches holding this mm (live or waiting to be reaped), each
  *		with its own mmu_notifier_get() reference; under varmon_lock
+ * @nr_timers:	timers its watches created that still exist, its share
+ *		of max_process_timers; under varmon_lock
  */
 struct varmon_mm {
 	struct mmu_notifier mn;
@@ -45,6 +47,7 @@ struct varmon_mm {
 	struct list_head pages;
 	struct list_head node;
 	unsigned int refs;
+	unsigned int nr_timers;
 };
 
 /**
@@ -177,7 +180,9 @@ struct varmon_page *varmon_page_get(struct varmon_mm *vmm,
 void varmon_page_put(struct varmon_mm *vmm, struct varmon_page *vpage);
 
 /* timer.c */
-struct varmon_timer *varmon_timer_reserve(u64 interval_ns);
+struct varmon_timer *varmon_timer_reserve(u64 interval_ns,
+					  struct varmon_mm *vmm);
+void varmon_timer_forget(struct varmon_mm *vmm);
 void varmon_timer_attach(struct varmon_timer *t, struct varmon_watch_k *w);
 void varmon_timer_detach(struct varmon_watch_k *w);
 void varmon_timer_release(struct varmon_timer *t);

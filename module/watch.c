@@ -155,8 +155,10 @@ static struct varmon_mm *varmon_mm_get(struct mm_struct *mm)
 static void varmon_mm_put(struct varmon_mm *vmm)
 {
 	lockdep_assert_held(&varmon_lock);
-	if (--vmm->refs == 0)
+	if (--vmm->refs == 0) {
 		list_del_init(&vmm->node);
+		varmon_timer_forget(vmm);
+	}
 	mmu_notifier_put(&vmm->mn);
 }
 
@@ -401,23 +403,31 @@ static int varmon_watch_add(struct file *file, const struct varmon_watch *uw,
 		if (err)
 			goto out_free_watch;
 	}
-	if (w->trigger == VARMON_TRIGGER_POLL) {
-		t = varmon_timer_reserve(interval);
-		if (IS_ERR(t)) {
-			err = PTR_ERR(t);
-			if (err == -ENOSPC)
-				pr_warn_ratelimited("%s[%d]: watch rejected: all %llu timers are full\n",
-						    current->comm,
-						    task_tgid_vnr(current),
-						    READ_ONCE(varmon_max_timers));
-			goto out_free_hw;
-		}
-	}
-
 	vmm = varmon_mm_get(mm);
 	if (IS_ERR(vmm)) {
 		err = PTR_ERR(vmm);
-		goto out_release_timer;
+		goto out_free_hw;
+	}
+	/* vmm->refs already counts this watch. */
+	if (vmm->refs > READ_ONCE(varmon_max_process_watches) ||
+	    atomic_read(&varmon_stats.watches) >= READ_ONCE(varmon_max_watches)) {
+		pr_warn_ratelimited("%s[%d]: watch rejected: max_process_watches or max_watches reached\n",
+				    current->comm, task_tgid_vnr(current));
+		err = -ENOSPC;
+		goto out_put_mm;
+	}
+
+	if (w->trigger == VARMON_TRIGGER_POLL) {
+		t = varmon_timer_reserve(interval, vmm);
+		if (IS_ERR(t)) {
+			err = PTR_ERR(t);
+			t = NULL;
+			if (err == -ENOSPC)
+				pr_warn_ratelimited("%s[%d]: watch rejected: no timer slot left (max_timers, max_process_timers)\n",
+						    current->comm,
+						    task_tgid_vnr(current));
+			goto out_put_mm;
+		}
 	}
 
 	mmap_read_lock(mm);
@@ -453,10 +463,10 @@ static int varmon_watch_add(struct file *file, const struct varmon_watch *uw,
 
 out_unlock:
 	mmap_read_unlock(mm);
-	varmon_mm_put(vmm);
-out_release_timer:
 	if (t)
 		varmon_timer_release(t);
+out_put_mm:
+	varmon_mm_put(vmm);
 out_free_hw:
 	if (w->hw)
 		varmon_hw_free(w);

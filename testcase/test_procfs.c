@@ -45,6 +45,9 @@ static const struct tunable tunables[] = {
 	{ "max_watches_per_timer", 32, 1, 256, 0, 16 },
 	{ "user_stack_bytes", 16384, 0, 65536, 8, 8192 },
 	{ "max_dump_tasks", 256, 1, 8192, 0, 100 },
+	{ "max_watches", 8192, 1, 262144, 0, 100 },
+	{ "max_process_watches", 4096, 1, 262144, 0, 100 },
+	{ "max_process_timers", 96, 1, 1024, 0, 10 },
 };
 
 static const char *errname(int err)
@@ -353,6 +356,10 @@ static const struct tap_test tests[] = {
 	TUNABLE_ENTRIES(5, "user_stack_bytes", "16384",
 			"0 and 65536 are accepted")
 	TUNABLE_ENTRIES(6, "max_dump_tasks", "256", "1 and 8192 are accepted")
+	TUNABLE_ENTRIES(7, "max_watches", "8192", "1 and 262144 are accepted")
+	TUNABLE_ENTRIES(8, "max_process_watches", "4096",
+			"1 and 262144 are accepted")
+	TUNABLE_ENTRIES(9, "max_process_timers", "96", "1 and 1024 are accepted")
 	{ "def_interval_ns below min_interval_ns is EINVAL",
 	  test_def_below_min },
 	{ "min_interval_ns above def_interval_ns is EINVAL",

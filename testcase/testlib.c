@@ -502,6 +502,7 @@ int tl_kmsg_wait_line(int fd, struct tl_buf *b, char *line, size_t linelen,
 const char *const tl_tunables[] = {
 	"def_interval_ns", "dump_reset_sec", "min_interval_ns", "max_timers",
 	"max_watches_per_timer", "user_stack_bytes", "max_dump_tasks",
+	"max_watches", "max_process_watches", "max_process_timers",
 };
 const size_t tl_nr_tunables = sizeof(tl_tunables) / sizeof(tl_tunables[0]);
 
