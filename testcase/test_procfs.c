@@ -215,6 +215,9 @@ TUNABLE_TESTS(3)
 TUNABLE_TESTS(4)
 TUNABLE_TESTS(5)
 TUNABLE_TESTS(6)
+TUNABLE_TESTS(7)
+TUNABLE_TESTS(8)
+TUNABLE_TESTS(9)
 
 #define TUNABLE_ENTRIES(i, name, def, bounds)				\
 	{ name ": default is " def, test_##i##_default },		\
