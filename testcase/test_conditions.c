@@ -4,8 +4,10 @@
  * in, out, any_bits, all_bits, changed, stalled), re-arming by value and
  * the registration rules of their fields, tested inside the VM.
  *
- * Runs as root with variable_monitor loaded. Every test runs in its own
- * child (tap.h); the runner restores the procfs tunables after each one.
+ * Runs as root with variable_monitor loaded and no other watches (each
+ * test waits for stats watches and timers to be 0 first). Every test runs
+ * in its own child (tap.h); the runner restores the procfs tunables after
+ * each one.
  * Nothing is timed: "trips" means the trip count of the watch (column 8
  * of /proc/variable_monitor/watches) rose within a generous timeout, and
  * "does not trip" means it stayed 0 while the engine's "ticks" counter
