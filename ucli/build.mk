@@ -48,8 +48,18 @@ $(BUILD)/vm/bin/ucli: $(UCLI_OUT)/ucli
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+# In the guest, run-vm-tests.sh runs every test_* it finds there.
+$(BUILD)/vm/bin/test_ucli: $(UCLI_DIR)/tests/vm_test_ucli.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(BUILD)/vm/bin/ucli_watch_target: $(UCLI_DIR)/tests/watch_target.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
+
 USER_PROGS += $(UCLI_OUT)/ucli
-VM_PROGS += $(BUILD)/vm/bin/ucli
+VM_PROGS += $(BUILD)/vm/bin/ucli $(BUILD)/vm/bin/test_ucli \
+	    $(BUILD)/vm/bin/ucli_watch_target
 
 # ---- host tests (TAP, ASan + UBSan) ----------------------------------
 
