@@ -396,11 +396,6 @@ struct elf_obj *elf_cache__get(struct elf_cache *c, const char *path,
 	return checked(o, want_id, want_len, status);
 }
 
-const char *elf_obj__path(const struct elf_obj *o)
-{
-	return o->path;
-}
-
 bool elf_obj__build_id(const struct elf_obj *o, const uint8_t **id, size_t *len)
 {
 	if (!o->build_id_len)

@@ -78,7 +78,6 @@ size_t elf_cache__opened(const struct elf_cache *c);
 struct elf_obj *elf_obj__from_memory(struct elf_cache *c, const void *buf,
 				     size_t len);
 
-const char *elf_obj__path(const struct elf_obj *o);
 bool elf_obj__build_id(const struct elf_obj *o, const uint8_t **id,
 		       size_t *len);
 

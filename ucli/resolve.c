@@ -54,11 +54,6 @@ void symbolizer__free(struct symbolizer *s)
 	free(s);
 }
 
-size_t symbolizer__files_opened(const struct symbolizer *s)
-{
-	return elf_cache__opened(s->cache);
-}
-
 static bool first_warning(struct symbolizer *s, const char *path)
 {
 	struct warned *w;

@@ -53,7 +53,5 @@ struct symbolizer *symbolizer__new(const struct sym_opts *o);
 void symbolizer__free(struct symbolizer *s);
 struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d);
 void rdump__free(struct rdump *rd);
-/* ELF files opened so far. */
-size_t symbolizer__files_opened(const struct symbolizer *s);
 
 #endif /* UCLI_RESOLVE_H */

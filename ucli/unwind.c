@@ -72,16 +72,6 @@ struct uctx {
 	uint64_t fault_addr;
 };
 
-size_t uspace__nr_modules(const struct uspace *us)
-{
-	return us->nr;
-}
-
-const struct umodule *uspace__module(const struct uspace *us, size_t i)
-{
-	return &us->mods[i];
-}
-
 static struct umodule *module_at(const struct uspace *us, uint64_t addr)
 {
 	for (size_t i = 0; us && i < us->nr; i++)

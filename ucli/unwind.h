@@ -60,8 +60,6 @@ struct uspace *uspace__new(const struct rec_mm *mm, struct elf_cache *cache,
 			   const char *root);
 void uspace__free(struct uspace *us);
 
-size_t uspace__nr_modules(const struct uspace *us);
-const struct umodule *uspace__module(const struct uspace *us, size_t i);
 /* The module whose mapping holds @addr, or NULL. */
 const struct umodule *uspace__module_at(const struct uspace *us, uint64_t addr);
 

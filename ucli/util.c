@@ -172,7 +172,7 @@ void *grow_array(void *p, size_t *cap, size_t need, size_t elem)
 	return p;
 }
 
-int read_fd_all(int fd, char **data, size_t *len)
+static int read_fd_all(int fd, char **data, size_t *len)
 {
 	size_t cap = 65536, n = 0;
 	char *buf = xmalloc(cap);

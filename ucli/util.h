@@ -41,10 +41,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void *grow_array(void *p, size_t *cap, size_t need, size_t elem);
 
 /*
- * Read a whole file (or a pipe) into a NUL-terminated buffer allocated
+ * Read a whole file into a NUL-terminated buffer allocated
  * with malloc; *len excludes the NUL. Returns 0 or -errno.
  */
-int read_fd_all(int fd, char **data, size_t *len);
 int read_file_all(const char *path, char **data, size_t *len);
 
 /* write() until done, retrying on EINTR. Returns 0 or -errno. */
