@@ -687,10 +687,10 @@ static int test_userstack(void)
 		   "only %" PRIu64 " words of the raw stack point into the text",
 		   in_text);
 	tap_diag("dump %" PRIu64 ": %u tasks, %" PRIu64
-		 " stack words in text, %zu bytes drained, written %" PRIu64
-		 " us after the trip",
+		 " stack words in text, %zu bytes drained, built in %" PRIu64
+		 " us",
 		 (uint64_t)dump->hdr.dump_id, dump->nr_selected, in_text,
-		 d.len, (uint64_t)(dump_end(&d, dump) - dump->trip_mono_ns) / 1000);
+		 d.len, (uint64_t)(dump_end(&d, dump) - dump->hdr.time_ns) / 1000);
 	kill(pid, SIGKILL);
 	drained_free(&d);
 	return TAP_PASS;
@@ -872,6 +872,56 @@ static int test_running(void)
 	return TAP_PASS;
 }
 
+static volatile int hw_var;
+
+/* The store that trips the hardware watch: the writer's rip is in here. */
+static __attribute__((noinline)) void hw_write(volatile int *v)
+{
+	*v = 1;
+	__asm__ volatile("" ::: "memory");
+}
+
+static int test_hw_writer(void)
+{
+	const struct varmon_rec_dump *dump;
+	const struct varmon_rec_task *t;
+	const struct varmon_regs *regs;
+	const struct varmon_sec *s;
+	struct drained d = { 0 };
+	struct varmon_watch w;
+	uint64_t rip, fn = (uint64_t)(uintptr_t)hw_write;
+	int fd = tl_dev_open(), err;
+
+	TAP_EXPECT(fd >= 0, "open: %s", strerror(-fd));
+	tl_watch_init(&w, &hw_var, sizeof(hw_var), "hw_writer");
+	w.trigger = VARMON_TRIGGER_HWBP;
+	err = tl_ioctl_watch(fd, &w);
+	if (err == ENOSPC || err == EOPNOTSUPP || err == ENODEV)
+		return tap_skip("no hardware breakpoint: %s", strerror(err));
+	TAP_EXPECT(!err, "hardware watch: %s", strerror(err));
+	hw_write(&hw_var);
+
+	/* Asleep by the time the dump runs: only the handler saw the store. */
+	dump = wait_dump(fd, &d, getpid());
+	TAP_EXPECT(dump, "no dump for the hardware watch");
+	TAP_EXPECT(!check_dump(&d, dump), "dump not whole: %s",
+		   check_dump(&d, dump));
+	t = find_task(&d, dump->hdr.dump_id, getpid());
+	TAP_EXPECT(t && t->ustack_state == VARMON_USTACK_OK &&
+		   (t->avail & VARMON_AVAIL_REGS) &&
+		   (t->avail & VARMON_AVAIL_USTACK),
+		   "the writer's user state is missing");
+	s = find_sec(&t->hdr, VARMON_SEC_REGS);
+	regs = sec_body(s);
+	rip = regs->reg[VARMON_REG_RIP];
+	/* A data breakpoint traps right after the storing instruction. */
+	TAP_EXPECT(rip > fn && rip < fn + 64,
+		   "writer rip %#" PRIx64 " is not just past the store in hw_write() at %#" PRIx64,
+		   rip, fn);
+	drained_free(&d);
+	return TAP_PASS;
+}
+
 static volatile int vf_var;
 
 static int test_vfork_blocked(void)
@@ -980,6 +1030,79 @@ static int test_chain(void)
 		   want);
 	TAP_EXPECT(last == 1, "the chain ends at %u, not init", last);
 	tap_diag("chain of %u processes, shell '%s'", n, want);
+	drained_free(&d);
+	return TAP_PASS;
+}
+
+#define CAP_BLOCKED	64
+
+static volatile int cap_var[2];
+
+/* Bytes of the records of one dump. */
+static size_t dump_bytes(const struct drained *d,
+			 const struct varmon_rec_dump *dump)
+{
+	const struct varmon_rec_hdr *h;
+	size_t n = 0;
+
+	for_each_rec(d, h)
+		if (h->dump_id == dump->hdr.dump_id &&
+		    h->type != VARMON_REC_LOST)
+			n += h->size;
+	return n;
+}
+
+static int test_task_cap(void)
+{
+	const struct varmon_rec_dump *dump;
+	struct drained d = { 0 };
+	pid_t blocked[CAP_BLOCKED];
+	unsigned int i, selected;
+	int fd = tl_dev_open(), err;
+
+	TAP_EXPECT(fd >= 0, "open: %s", strerror(-fd));
+	tl_tunables_save();
+	for (i = 0; i < CAP_BLOCKED; i++) {
+		blocked[i] = spawn_vfork_parent();
+		TAP_EXPECT(blocked[i] > 0, "fork");
+	}
+	for (i = 0; i < CAP_BLOCKED; i++)
+		TAP_EXPECT(!wait_state(blocked[i], 'D'), "%d is not in D",
+			   blocked[i]);
+
+	/* Everyone fits under the default cap. */
+	err = trip_here(fd, &cap_var[0], "cap_all", 2 * MS + 8000);
+	TAP_EXPECT(!err, "trip: %s", strerror(-err));
+	dump = wait_dump(fd, &d, getpid());
+	TAP_EXPECT(dump && !check_dump(&d, dump), "first dump not whole");
+	selected = dump->nr_selected;
+	TAP_EXPECT(selected > CAP_BLOCKED && !dump->nr_skipped &&
+		   count_tasks(&d, dump->hdr.dump_id, 0, VARMON_WHY_BLOCKED) >=
+		   CAP_BLOCKED,
+		   "%u selected, %u skipped, for %d blocked tasks", selected,
+		   dump->nr_skipped, CAP_BLOCKED);
+	tap_diag("%u tasks: %zu bytes, built in %" PRIu64 " us", selected,
+		 dump_bytes(&d, dump),
+		 (uint64_t)(dump_end(&d, dump) - dump->hdr.time_ns) / 1000);
+
+	/* Capped: the watched process first, the rest counted. */
+	TAP_EXPECT(!tl_proc_write_u64("max_dump_tasks", 16), "max_dump_tasks");
+	err = trip_here(fd, &cap_var[1], "cap_16", 2 * MS + 9000);
+	TAP_EXPECT(!err, "trip: %s", strerror(-err));
+	d.len = 0;
+	dump = wait_dump(fd, &d, getpid());
+	TAP_EXPECT(dump && !check_dump(&d, dump), "capped dump not whole");
+	TAP_EXPECT(dump->nr_selected == 16 &&
+		   dump->nr_selected + dump->nr_skipped >= selected &&
+		   find_task(&d, dump->hdr.dump_id, getpid()),
+		   "capped at 16: %u selected, %u skipped (%u qualified before)",
+		   dump->nr_selected, dump->nr_skipped, selected);
+	tap_diag("16 tasks: %zu bytes, built in %" PRIu64 " us",
+		 dump_bytes(&d, dump),
+		 (uint64_t)(dump_end(&d, dump) - dump->hdr.time_ns) / 1000);
+	tl_tunables_restore();
+	for (i = 0; i < CAP_BLOCKED; i++)
+		kill(blocked[i], SIGKILL);
 	drained_free(&d);
 	return TAP_PASS;
 }
@@ -1399,9 +1522,13 @@ static const struct tap_test tests[] = {
 	{ "every thread of a watched process is dumped", test_threads },
 	{ "running threads are caught with their user state",
 	  test_running },
+	{ "a hardware watch's writer has its registers at the store",
+	  test_hw_writer },
 	{ "a vfork parent is in state D with a kernel stack",
 	  test_vfork_blocked },
 	{ "the process chain reaches the shell and init", test_chain },
+	{ "max_dump_tasks caps a dump and the header counts the rest",
+	  test_task_cap },
 	{ "drain: a record that does not fit stays, with ENOSPC and needed",
 	  test_drain_enospc },
 	{ "stats count dumps, records, bytes and drops", test_stats },
