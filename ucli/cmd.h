@@ -63,7 +63,8 @@ enum {
 	"  -f, --format FMT     text (default), json (JSON Lines) or folded\n" \
 	"      --symfs DIR      look up the mapped files under DIR\n" \
 	"      --debug-dir DIR  separate debug files (default /usr/lib/debug)\n" \
-	"      --kallsyms FILE  kernel symbols (default /proc/kallsyms)\n" \
+	"      --kallsyms FILE  kernel symbols (default: /proc/kallsyms, for dumps\n" \
+	"                       taken since this boot only)\n" \
 	"      --max-frames N   user frames per task (default 256)\n" \
 	"      --quiet          no warnings about bad records or unusable files\n"
 

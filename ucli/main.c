@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 	env.pr = &printer_text;
 	env.so.debug_dir = env_or("UCLI_DEBUG_DIR", "/usr/lib/debug");
 	env.so.kallsyms = env_or("UCLI_KALLSYMS", "/proc/kallsyms");
+	env.so.kallsyms_given = getenv("UCLI_KALLSYMS") && *getenv("UCLI_KALLSYMS");
 	env.so.max_frames = 256;
 
 	/* No command, or options only: the original "ucli > output". */
@@ -116,6 +117,7 @@ int report_option(int c, const char *arg)
 		return 1;
 	case OPT_KALLSYMS:
 		env.so.kallsyms = arg;
+		env.so.kallsyms_given = true;
 		return 1;
 	case OPT_MAX_FRAMES:
 		if (parse_u64(arg, 10, &v) || v == 0 || v > 65536) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <errno.h>
 #include <inttypes.h>
+#include <time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,8 @@ struct symbolizer {
 	struct elf_cache *cache;
 	struct ksyms *ksyms;
 	bool ksyms_tried;
+	bool ksyms_apply;		/* to the dump being resolved */
+	bool warned_boot;
 	struct warned *warned;
 	long clk_tck;
 };
@@ -93,7 +96,7 @@ static void kframe(struct symbolizer *s, uint64_t addr, struct rframe *f)
 	memset(f, 0, sizeof(*f));
 	f->addr = addr;
 	/* Zeroed for readers without CAP_SYSLOG: nothing to look up. */
-	if (!addr)
+	if (!addr || !s->ksyms_apply)
 		return;
 	k = ksyms__map_addr(get_ksyms(s), addr, &off);
 	if (!k)
@@ -238,11 +241,38 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 	free(uf);
 }
 
+/*
+ * Was @d taken since this boot? Both stamps of the trip give the boot time
+ * of the machine that took it (realtime - monotonic); a minute of slack
+ * covers clock adjustments. A dump without its header cannot tell.
+ */
+static bool same_boot(const struct rec_dump *d)
+{
+	struct timespec real, mono;
+	int64_t now_boot, dump_boot, diff;
+
+	if (!d->hdr || clock_gettime(CLOCK_REALTIME, &real) ||
+	    clock_gettime(CLOCK_MONOTONIC, &mono))
+		return false;
+	now_boot = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000LL +
+		   (real.tv_nsec - mono.tv_nsec);
+	dump_boot = (int64_t)(d->hdr->trip_real_ns - d->hdr->trip_mono_ns);
+	diff = now_boot - dump_boot;
+	return diff > -60000000000LL && diff < 60000000000LL;
+}
+
 struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d)
 {
 	struct rdump *rd = xcalloc(1, sizeof(*rd));
 	struct uspace **spaces = xcalloc(d->nr_mms + 1, sizeof(*spaces));
 
+	/* Another boot's kernel addresses would get this boot's names. */
+	s->ksyms_apply = s->o.kallsyms_given || same_boot(d);
+	if (!s->ksyms_apply && !s->warned_boot) {
+		s->warned_boot = true;
+		msg_warn("dump %" PRIu64 " is not from the running boot: kernel frames stay unnamed (give --kallsyms with a copy of /proc/kallsyms from that boot)",
+			 d->dump_id);
+	}
 	rd->d = d;
 	rd->nr_tasks = d->nr_tasks;
 	rd->tasks = xcalloc(d->nr_tasks, sizeof(*rd->tasks));

@@ -18,6 +18,11 @@ struct sym_opts {
 	const char *symfs;	/* look files up under this directory */
 	const char *debug_dir;	/* separate debug files; NULL: none */
 	const char *kallsyms;	/* kernel symbols file */
+	/*
+	 * @kallsyms was chosen for these dumps. Otherwise it is the running
+	 * kernel's, used only for dumps taken since this boot.
+	 */
+	bool kallsyms_given;
 	size_t max_frames;	/* user frames per task */
 };
 

@@ -53,6 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const struct sym_opts so = {
 		.symfs = "/nonexistent/ucli-fuzz",
 		.kallsyms = kallsyms_path,
+		.kallsyms_given = true,
 		.max_frames = 64,
 	};
 	size_t cut = size ? data[0] % (size + 1) : 0;

@@ -36,7 +36,7 @@ export UCLI_DEBUG_DIR=$tmp/no-debug
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..48"
+echo "1..50"
 
 ok() {
 	n=$((n + 1))
@@ -341,6 +341,14 @@ else
 	diff -u "$vm/userstack.text" "$tmp/vm.txt" | head -20 | sed 's/^/# /'
 	not_ok "VM dump prints as saved"
 fi
+# This host's /proc/kallsyms must not name another boot's addresses.
+env -u UCLI_KALLSYMS "$ucli" report --symfs "$tmp/vm-root" "$vm/userstack.rec" \
+	>"$tmp/vm2.txt" 2>"$tmp/vm2.err"
+check "another boot's dump: kernel frames unnamed unless --kallsyms, and said why" \
+	same "8 0 1" "$(grep -c '^#@ 0xffffffff[0-9a-f]* \[unknown\]$' "$tmp/vm2.txt") $(grep -c '^#@ .*+0x' "$tmp/vm2.txt") $(grep -c 'dump 1 is not from the running boot' "$tmp/vm2.err")"
+env -u UCLI_KALLSYMS "$ucli" report "$tmp/k.rec" >/dev/null 2>"$tmp/k3.err"
+check "a dump of this boot uses the running kernel's /proc/kallsyms" \
+	same "0" "$(grep -c 'not from the running boot' "$tmp/k3.err")"
 
 # ---- subcommands without the module ---------------------------------
 
@@ -422,5 +430,5 @@ wait "$target_pid" 2>/dev/null
 target_pid=
 
 echo "# $((n - failed)) passed, $failed failed"
-[ "$n" -eq 48 ] || echo "# planned 48 tests, ran $n"
+[ "$n" -eq 50 ] || echo "# planned 50 tests, ran $n"
 [ $failed -eq 0 ]
