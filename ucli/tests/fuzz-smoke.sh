@@ -24,8 +24,11 @@ esac
 work=$(mktemp -d /tmp/ucli-fuzz.XXXXXX) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/corpus"
-# shellcheck disable=SC2086
-cp $seeds "$work/corpus/"
+i=0
+for s in $seeds; do
+	i=$((i + 1))
+	cp "$s" "$work/corpus/seed$i"
+done
 
 echo "TAP version 13"
 echo "1..1"
