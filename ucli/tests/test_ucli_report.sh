@@ -355,8 +355,10 @@ check "a dump of this boot uses the running kernel's /proc/kallsyms" \
 help_ok=0
 for c in "" dump record report follow list stats config watch unwatch; do
 	# shellcheck disable=SC2086
-	"$ucli" $c --help >"$tmp/help" 2>&1 && grep -q '^Usage: ucli' "$tmp/help" ||
-		{ diag "'ucli $c --help' failed"; help_ok=1; }
+	if ! "$ucli" $c --help >"$tmp/help" 2>&1 || ! grep -q '^Usage: ucli' "$tmp/help"; then
+		diag "'ucli $c --help' failed"
+		help_ok=1
+	fi
 done
 check "--help works for ucli and every subcommand" [ $help_ok -eq 0 ]
 "$ucli" frobnicate >/dev/null 2>&1
