@@ -4,7 +4,6 @@
 #define UCLI_CMD_H
 
 #include <getopt.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,7 +31,6 @@ struct env {
 };
 
 extern struct env env;
-extern volatile sig_atomic_t exiting;
 
 enum {
 	OPT_SYMFS = 256,
@@ -77,7 +75,7 @@ int report_option(int c, const char *arg);
 /* Open -o FILE (or stdout); NULL after printing an error. */
 FILE *open_output(const char *path);
 
-/* Install SIGINT/SIGTERM handlers that set `exiting` (no SA_RESTART). */
+/* SIGINT and SIGTERM end follow_device() and interrupt a drain. */
 void setup_signals(void);
 
 /*

@@ -11,7 +11,6 @@
 #include "util.h"
 
 struct env env;
-volatile sig_atomic_t exiting;
 
 struct subcmd {
 	const char *name;
@@ -144,22 +143,4 @@ FILE *open_output(const char *path)
 	if (!f)
 		msg_error("cannot create %s: %s", path, strerror(errno));
 	return f;
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	exiting = 1;
-}
-
-void setup_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: poll() and ioctl() return EINTR and we notice. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 }
