@@ -18,6 +18,23 @@ LIST_HEAD(varmon_mms);
 struct varmon_stats varmon_stats;
 struct workqueue_struct *varmon_wq;
 
+/**
+ * varmon_stats_max_add() - add to a total and raise a maximum
+ * @total:	the sum
+ * @max:	the largest value seen
+ * @ns:	the new value
+ *
+ * Context: any, lockless.
+ */
+void varmon_stats_max_add(atomic64_t *total, atomic64_t *max, u64 ns)
+{
+	s64 old = atomic64_read(max);
+
+	atomic64_add(ns, total);
+	while ((s64)ns > old && !atomic64_try_cmpxchg(max, &old, ns))
+		;
+}
+
 static int __init varmon_init(void)
 {
 	int err;

@@ -183,9 +183,64 @@ static int varmon_stats_show(struct seq_file *m, void *v)
 		   atomic64_read(&varmon_stats.callback_ns_total));
 	seq_printf(m, "callback_ns_max %lld\n",
 		   atomic64_read(&varmon_stats.callback_ns_max));
+	seq_printf(m, "reports %lld\n", atomic64_read(&varmon_stats.reports));
+	seq_printf(m, "report_ns_total %lld\n",
+		   atomic64_read(&varmon_stats.report_ns_total));
+	seq_printf(m, "report_ns_max %lld\n",
+		   atomic64_read(&varmon_stats.report_ns_max));
 	varmon_capture_stats_show(m);
 	return 0;
 }
+
+/* Last calibration (make bench): words per round, rounds, nanoseconds. */
+static struct {
+	unsigned int words;
+	unsigned int rounds;
+	u64 ns;
+} varmon_calibration;
+
+static int varmon_calibrate_show(struct seq_file *m, void *v)
+{
+	mutex_lock(&varmon_lock);
+	seq_printf(m, "words %u\nrounds %u\nns %llu\n",
+		   varmon_calibration.words, varmon_calibration.rounds,
+		   varmon_calibration.ns);
+	mutex_unlock(&varmon_lock);
+	return 0;
+}
+
+static int varmon_calibrate_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, varmon_calibrate_show, NULL);
+}
+
+/* Writing N reads every polled word N times (1..100000) and keeps the time. */
+static ssize_t varmon_calibrate_write(struct file *file,
+				      const char __user *buf, size_t count,
+				      loff_t *ppos)
+{
+	unsigned int rounds;
+
+	if (kstrtouint_from_user(buf, count, 10, &rounds) || !rounds ||
+	    rounds > 100000) {
+		pr_warn_ratelimited("calibrate: write rejected: not a number of rounds in 1..100000\n");
+		return -EINVAL;
+	}
+	mutex_lock(&varmon_lock);
+	varmon_calibration.rounds = rounds;
+	varmon_calibration.ns = varmon_timer_calibrate(rounds,
+						       &varmon_calibration.words);
+	mutex_unlock(&varmon_lock);
+	return count;
+}
+
+static const struct proc_ops varmon_calibrate_ops = {
+	.proc_open = varmon_calibrate_open,
+	.proc_read = seq_read,
+	.proc_write = varmon_calibrate_write,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
 
 /**
  * varmon_procfs_init() - create /proc/variable_monitor/
@@ -207,7 +262,9 @@ int varmon_procfs_init(void)
 				      &varmon_tunable_ops, (void *)tun))
 			goto out_remove;
 	}
-	if (!proc_create_single("watches", 0444, varmon_proc_dir,
+	if (!proc_create("calibrate", 0600, varmon_proc_dir,
+			 &varmon_calibrate_ops) ||
+	    !proc_create_single("watches", 0444, varmon_proc_dir,
 				varmon_watches_show) ||
 	    !proc_create_single("stats", 0444, varmon_proc_dir,
 				varmon_stats_show))

@@ -6,6 +6,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/printk.h>
+#include <linux/ktime.h>
 #include <linux/string.h>
 
 #include "capture.h"
@@ -46,6 +47,7 @@ void varmon_trip_add(struct varmon_trip *trip, const struct varmon_watch_k *w,
  */
 void varmon_report(const struct varmon_trip *r, const char *source)
 {
+	u64 start = ktime_get_ns();
 	unsigned int i;
 
 	pr_info("---- threshold tripped: %u watch(es), %s, at %llu ns ----\n",
@@ -72,4 +74,7 @@ void varmon_report(const struct varmon_trip *r, const char *source)
 	pr_info("---- end of trip ----\n");
 
 	varmon_capture_dump(r);
+	varmon_stats_max_add(&varmon_stats.report_ns_total,
+			     &varmon_stats.report_ns_max, ktime_get_ns() - start);
+	atomic64_inc(&varmon_stats.reports);
 }

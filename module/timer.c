@@ -86,17 +86,9 @@ static s64 varmon_read_value(const struct varmon_watch_k *w)
 
 static void varmon_stats_tick(u64 ns)
 {
-	s64 max = atomic64_read(&varmon_stats.callback_ns_max);
-
 	atomic64_inc(&varmon_stats.ticks);
-	atomic64_add(ns, &varmon_stats.callback_ns_total);
-	while ((s64)ns > max) {
-		s64 old = atomic64_cmpxchg(&varmon_stats.callback_ns_max,
-					   max, ns);
-		if (old == max)
-			break;
-		max = old;
-	}
+	varmon_stats_max_add(&varmon_stats.callback_ns_total,
+			     &varmon_stats.callback_ns_max, ns);
 }
 
 static enum hrtimer_restart varmon_timer_fn(struct hrtimer *hrt)
@@ -323,6 +315,44 @@ void varmon_timer_release(struct varmon_timer *t)
 	lockdep_assert_held(&varmon_lock);
 	if (--t->users == 0)
 		varmon_timer_destroy(t);
+}
+
+/**
+ * varmon_timer_calibrate() - time plain reads of every polled word
+ * @rounds:	how many times to read each word
+ * @words:	set to the number of words read per round
+ *
+ * Reads the same words the callbacks read, the same way, without the
+ * compare, so the callback's cost per watch can be set against the bare
+ * cost of a read (make bench). Each timer's words are read with its lock
+ * held and interrupts off, as in the callback.
+ *
+ * Context: process, varmon_lock held.
+ * Return: nanoseconds spent reading, in all.
+ */
+u64 varmon_timer_calibrate(unsigned int rounds, unsigned int *words)
+{
+	struct varmon_timer *t;
+	u64 total = 0, sink = 0;
+	unsigned int r, i;
+
+	lockdep_assert_held(&varmon_lock);
+	*words = 0;
+	list_for_each_entry(t, &varmon_timers, node) {
+		u64 start;
+
+		raw_spin_lock_irq(&t->lock);
+		start = ktime_get_ns();
+		for (r = 0; r < rounds; r++)
+			for (i = 0; i < t->nr; i++)
+				sink += varmon_read_value(t->slots[i]);
+		total += ktime_get_ns() - start;
+		*words += t->nr;
+		raw_spin_unlock_irq(&t->lock);
+	}
+	/* Keep the reads: the compiler must not drop an unused sum. */
+	OPTIMIZER_HIDE_VAR(sink);
+	return total;
 }
 
 /**

@@ -138,6 +138,9 @@ struct varmon_stats {
 	atomic64_t trips;
 	atomic64_t callback_ns_total;
 	atomic64_t callback_ns_max;
+	atomic64_t reports;
+	atomic64_t report_ns_total;
+	atomic64_t report_ns_max;
 	atomic_t timers;
 	atomic_t watches;
 	atomic_t pinned_pages;
@@ -147,6 +150,9 @@ extern struct mutex varmon_lock;
 extern struct list_head varmon_mms;
 extern struct varmon_stats varmon_stats;
 extern struct workqueue_struct *varmon_wq;
+
+/* main.c */
+void varmon_stats_max_add(atomic64_t *total, atomic64_t *max, u64 ns);
 
 /* watch.c */
 long varmon_ioctl_watch(struct file *file, void __user *argp);
@@ -187,6 +193,7 @@ void varmon_timer_attach(struct varmon_timer *t, struct varmon_watch_k *w);
 void varmon_timer_detach(struct varmon_watch_k *w);
 void varmon_timer_release(struct varmon_timer *t);
 u64 varmon_timer_interval(const struct varmon_timer *t);
+u64 varmon_timer_calibrate(unsigned int rounds, unsigned int *words);
 void varmon_timer_exit(void);
 
 /* procfs.c */

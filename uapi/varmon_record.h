@@ -60,7 +60,7 @@ struct varmon_trigger {
 	__u8 cond;		/* VARMON_COND_* */
 	__u16 flags;		/* VARMON_WATCH_* */
 	char name[16];
-	__u64 addr;		/* user address of the variable */
+	__u64 addr;		/* zero for readers without CAP_SYSLOG */
 	__s64 value;
 	__s64 threshold;
 	__s64 arg;		/* struct varmon_watch.arg */
@@ -196,6 +196,7 @@ struct varmon_sec {
 #define VARMON_SEC_USTACK	4	/* struct varmon_ustack and the bytes */
 #define VARMON_SEC_CHAIN	5	/* struct varmon_chain_entry, repeated */
 #define VARMON_SEC_MAP		6	/* struct varmon_map_entry */
+/* Types from 0x8000 up are the kernel's own; drained records never hold them. */
 
 /*
  * x86-64 user registers, in the order of struct user_regs_struct
