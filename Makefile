@@ -45,8 +45,15 @@ userspace: $(USER_PROGS)
 
 vm-progs: $(VM_PROGS)
 
-host-tests: $(HOST_TESTS)
+# Host unit tests (ASan+UBSan) and a short run of each libFuzzer target;
+# everything prints TAP.
+host-tests: $(HOST_TESTS) $(FUZZ_TARGETS)
 	@for t in $(HOST_TESTS); do echo "# host: $$t"; $$t || echo "not ok - $$t exited $$?"; done
+	@$(MAKE) --no-print-directory fuzz-smoke
+
+fuzz-smoke: $(FUZZ_TARGETS)
+	@$(foreach t,$(FUZZ_TARGETS),echo "# fuzz: $(t)"; \
+		$(FUZZ_RUN_$(notdir $(t))) || echo "not ok - $(t) exited $$?";)
 
 # What DKMS needs to build the module: dkms.conf and the kernel sources.
 DKMS_SOURCE_DIR ?= $(DESTDIR)/usr/src/variable_monitor-$(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
