@@ -228,6 +228,15 @@ static bool varmon_emit_writer(struct varmon_dump_ctx *dc,
 	struct varmon_ustack *us;
 	struct varmon_regs *regs;
 
+	/*
+	 * It wrote from user mode: an empty kernel stack says so. Its
+	 * kernel stack now belongs to some later moment.
+	 */
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_KSTACK))
+		return false;
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_KSTACK;
+
 	if (len) {
 		if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
 			return false;
@@ -391,10 +400,10 @@ static bool varmon_emit_stacks(struct varmon_dump_ctx *dc,
 	if (!writer && varmon_oncpu_capture(dc->oncpu, task,
 					    mm ? dc->ustack_bytes : 0))
 		return varmon_emit_oncpu(dc, rec, task, mm);
-	if (!varmon_emit_kstack(dc->st, rec, task))
-		return false;
 	if (writer)
 		return varmon_emit_writer(dc, rec);
+	if (!varmon_emit_kstack(dc->st, rec, task))
+		return false;
 	return varmon_emit_user(dc, rec, task, mm);
 }
 

@@ -24,7 +24,11 @@ struct env {
 	bool have_addr;
 	const char *type;
 	int cond;
-	const char *threshold;
+	const char *threshold;	/* also the low end, the mask, the samples */
+	const char *arg;	/* high end of --in/--out */
+	const char *rearm;
+	bool hw;
+	bool hw_fallback;
 	uint64_t interval_ns;
 	const char *name;
 	bool dry_run;
@@ -43,6 +47,15 @@ enum {
 	OPT_LE,
 	OPT_EQ,
 	OPT_NE,
+	OPT_IN,
+	OPT_OUT,
+	OPT_ANY_BITS,
+	OPT_ALL_BITS,
+	OPT_CHANGED,
+	OPT_STALLED,
+	OPT_REARM,
+	OPT_HW,
+	OPT_HW_FALLBACK,
 	OPT_INTERVAL,
 	OPT_DRY_RUN,
 	OPT_QUIET,

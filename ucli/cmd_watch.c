@@ -174,7 +174,7 @@ static void watch_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ucli watch --pid PID (--symbol NAME | --addr ADDR) --type TYPE\n"
-		"                  (--gt|--lt|--ge|--le|--eq|--ne) THRESHOLD\n"
+		"                  CONDITION [--rearm VALUE] [--hw [--hw-fallback]]\n"
 		"                  [--interval NS] [--name NAME]\n"
 		"Watch a variable of a running process, which needs no change: a\n"
 		"global symbol is looked up in the ELF files the process maps\n"
@@ -193,6 +193,18 @@ static void watch_usage(FILE *f)
 		"      --gt THRESHOLD   dump when value > THRESHOLD\n"
 		"      --lt THRESHOLD   dump when value < THRESHOLD\n"
 		"      --ge, --le, --eq, --ne THRESHOLD   >=, <=, ==, !=\n"
+		"      --in LO,HI       dump when LO <= value <= HI\n"
+		"      --out LO,HI      dump when value < LO or value > HI\n"
+		"      --any-bits MASK  dump when any bit of MASK is set\n"
+		"      --all-bits MASK  dump when every bit of MASK is set\n"
+		"      --changed        dump when the value changes\n"
+		"      --stalled N      dump once when the value, having moved, stays\n"
+		"                       the same for N samples (a hang detector)\n"
+		"      --rearm VALUE    after a trip stay quiet until the value is back\n"
+		"                       at VALUE (--gt/--ge: <=, --lt/--le: >=)\n"
+		"      --hw             a hardware write breakpoint instead of polling:\n"
+		"                       every write is checked (x86: 4 per thread)\n"
+		"      --hw-fallback    with --hw, poll when no debug register is free\n"
 		"      --interval NS    polling interval (default: def_interval_ns)\n"
 		"  -n, --name NAME      1 to 15 characters (default: the symbol)\n"
 		"      --dry-run        resolve and print the watch, do not register it\n"
@@ -201,7 +213,9 @@ static void watch_usage(FILE *f)
 		"\n"
 		"EXAMPLES:\n"
 		"  ucli watch --pid 1234 --symbol temp --type int --gt 150\n"
-		"  ucli watch --pid 1234 --addr 0x55d0c0a4e010 --type uint64 --lt 10 --name depth\n");
+		"  ucli watch --pid 1234 --addr 0x55d0c0a4e010 --type uint64 --lt 10 --name depth\n"
+		"  ucli watch --pid 1234 --symbol heartbeat --type ulong --stalled 10000\n"
+		"  ucli watch --pid 1234 --symbol state --type int --out 0,3 --hw\n");
 }
 
 static int cond_of_option(int c)
@@ -217,9 +231,71 @@ static int cond_of_option(int c)
 		return VARMON_COND_LE;
 	case OPT_EQ:
 		return VARMON_COND_EQ;
-	default:
+	case OPT_NE:
 		return VARMON_COND_NE;
+	case OPT_IN:
+		return VARMON_COND_IN;
+	case OPT_OUT:
+		return VARMON_COND_OUT;
+	case OPT_ANY_BITS:
+		return VARMON_COND_ANY_BITS;
+	case OPT_ALL_BITS:
+		return VARMON_COND_ALL_BITS;
+	case OPT_CHANGED:
+		return VARMON_COND_CHANGED;
+	default:
+		return VARMON_COND_STALLED;
 	}
+}
+
+/*
+ * The numbers of the condition: the threshold (low end, mask, samples)
+ * and, for --in/--out, the high end after a comma. Returns 0 or prints
+ * why not and returns -1.
+ */
+static int parse_condition(const struct wtype *type, struct varmon_watch *w)
+{
+	char *lo = NULL, *hi;
+	int64_t v, high;
+
+	if (w->cond == VARMON_COND_CHANGED)
+		return 0;
+	if (w->cond == VARMON_COND_STALLED) {
+		uint64_t n;
+
+		if (parse_u64(env.threshold, 10, &n) || !n || n > INT32_MAX) {
+			msg_error("--stalled: '%s' is not a number of samples", env.threshold);
+			return -1;
+		}
+		w->threshold = (int64_t)n;
+		return 0;
+	}
+	if (w->cond == VARMON_COND_IN || w->cond == VARMON_COND_OUT) {
+		lo = xstrdup(env.threshold);
+		hi = strchr(lo, ',');
+		if (!hi) {
+			msg_error("a range is LO,HI, not '%s'", env.threshold);
+			free(lo);
+			return -1;
+		}
+		*hi++ = '\0';
+		if (parse_threshold(type, lo, &v) || parse_threshold(type, hi, &high)) {
+			msg_error("range '%s' does not fit %s", env.threshold, type->name);
+			free(lo);
+			return -1;
+		}
+		free(lo);
+		w->threshold = v;
+		w->arg = high;
+		return 0;
+	}
+	if (parse_threshold(type, env.threshold, &v)) {
+		msg_error("threshold '%s' is not a number that fits %s", env.threshold,
+			  type->name);
+		return -1;
+	}
+	w->threshold = v;
+	return 0;
 }
 
 static int watch_error(int err, uint32_t pid)
@@ -259,6 +335,15 @@ int cmd_watch(int argc, char **argv)
 		{ "le", required_argument, NULL, OPT_LE },
 		{ "eq", required_argument, NULL, OPT_EQ },
 		{ "ne", required_argument, NULL, OPT_NE },
+		{ "in", required_argument, NULL, OPT_IN },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "any-bits", required_argument, NULL, OPT_ANY_BITS },
+		{ "all-bits", required_argument, NULL, OPT_ALL_BITS },
+		{ "changed", no_argument, NULL, OPT_CHANGED },
+		{ "stalled", required_argument, NULL, OPT_STALLED },
+		{ "rearm", required_argument, NULL, OPT_REARM },
+		{ "hw", no_argument, NULL, OPT_HW },
+		{ "hw-fallback", no_argument, NULL, OPT_HW_FALLBACK },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "name", required_argument, NULL, 'n' },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -268,7 +353,6 @@ int cmd_watch(int argc, char **argv)
 	};
 	struct varmon_watch w = { .size = sizeof(w) };
 	const struct wtype *type;
-	int64_t threshold;
 	char *where = NULL;
 	struct report *r;
 	uint64_t v;
@@ -309,12 +393,27 @@ int cmd_watch(int argc, char **argv)
 		case OPT_LE:
 		case OPT_EQ:
 		case OPT_NE:
-			if (env.threshold) {
-				msg_error("give one condition (--gt, --lt, --ge, --le, --eq or --ne)");
+		case OPT_IN:
+		case OPT_OUT:
+		case OPT_ANY_BITS:
+		case OPT_ALL_BITS:
+		case OPT_CHANGED:
+		case OPT_STALLED:
+			if (env.cond) {
+				msg_error("give one condition");
 				return 2;
 			}
 			env.cond = cond_of_option(c);
-			env.threshold = optarg;
+			env.threshold = c == OPT_CHANGED ? "0" : optarg;
+			break;
+		case OPT_REARM:
+			env.rearm = optarg;
+			break;
+		case OPT_HW:
+			env.hw = true;
+			break;
+		case OPT_HW_FALLBACK:
+			env.hw_fallback = true;
 			break;
 		case OPT_INTERVAL:
 			if (parse_u64(optarg, 10, &env.interval_ns) || !env.interval_ns) {
@@ -346,9 +445,22 @@ int cmd_watch(int argc, char **argv)
 		msg_error("unknown type '%s'", env.type);
 		return 2;
 	}
-	if (parse_threshold(type, env.threshold, &threshold)) {
-		msg_error("threshold '%s' is not a number that fits %s", env.threshold,
-			  type->name);
+	w.cond = (uint8_t)env.cond;
+	if (parse_condition(type, &w))
+		return 2;
+	if (env.rearm) {
+		int64_t rearm;
+
+		if (parse_threshold(type, env.rearm, &rearm)) {
+			msg_error("--rearm '%s' is not a number that fits %s",
+				  env.rearm, type->name);
+			return 2;
+		}
+		w.rearm = rearm;
+		w.flags |= VARMON_WATCH_REARM_VALUE;
+	}
+	if (env.hw_fallback && !env.hw) {
+		msg_error("--hw-fallback goes with --hw");
 		return 2;
 	}
 	if (!env.name)
@@ -394,13 +506,12 @@ int cmd_watch(int argc, char **argv)
 		return 1;
 	}
 
-	w.flags = type->is_unsigned ? VARMON_WATCH_UNSIGNED : 0;
+	w.flags |= type->is_unsigned ? VARMON_WATCH_UNSIGNED : 0;
+	w.flags |= env.hw_fallback ? VARMON_WATCH_HW_FALLBACK : 0;
 	w.pid = env.pid;
 	w.length = type->length;
-	w.cond = (uint8_t)env.cond;
-	w.trigger = VARMON_TRIGGER_POLL;
+	w.trigger = env.hw ? VARMON_TRIGGER_HWBP : VARMON_TRIGGER_POLL;
 	w.addr = env.addr;
-	w.threshold = threshold;
 	w.interval_ns = env.interval_ns;
 	/* A long symbol name is cut to what the module stores. */
 	snprintf(w.name, sizeof(w.name), "%s", env.name);
@@ -410,6 +521,11 @@ int cmd_watch(int argc, char **argv)
 		w.pid, w.name, (uint64_t)w.addr, w.length,
 		type->is_unsigned ? "unsigned" : "signed",
 		print__cond(w.cond), env.threshold);
+	if (w.flags & VARMON_WATCH_REARM_VALUE)
+		fprintf(env.dry_run ? stdout : stderr, " rearm %s", env.rearm);
+	fprintf(env.dry_run ? stdout : stderr, " trigger %s",
+		w.trigger == VARMON_TRIGGER_HWBP ?
+		(w.flags & VARMON_WATCH_HW_FALLBACK ? "hw-or-poll" : "hw") : "poll");
 	if (where)
 		fprintf(env.dry_run ? stdout : stderr, " symbol %s in %s",
 			env.symbol, where);

@@ -36,7 +36,7 @@ export UCLI_DEBUG_DIR=$tmp/no-debug
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..50"
+echo "1..53"
 
 ok() {
 	n=$((n + 1))
@@ -427,10 +427,27 @@ check "watch: unknown symbol, type wider than the symbol, misaligned address: ex
 s1=$?
 "$ucli" watch --pid "$target_pid" --dry-run --symbol counter --type int 2>/dev/null
 check "watch: threshold out of the type's range or no condition: exit 2" same "2 2" "$s1 $?"
+drycond() {
+	"$ucli" watch --pid "$target_pid" --dry-run --symbol counter --type int "$@" \
+		2>/dev/null | sed -n 's/.* cond \(.*\) symbol .*/\1/p'
+}
+check "watch: --in, --out, --any-bits, --all-bits, --changed, --stalled parse" \
+	same "in threshold 3,9 trigger poll|out threshold -1,1 trigger poll|any_bits threshold 0x30 trigger poll|all_bits threshold 6 trigger poll|changed threshold 0 trigger poll|stalled threshold 100 trigger poll" \
+	"$(drycond --in 3,9)|$(drycond --out -1,1)|$(drycond --any-bits 0x30)|$(drycond --all-bits 6)|$(drycond --changed)|$(drycond --stalled 100)"
+check "watch: --rearm and --hw [--hw-fallback] reach the request" \
+	same "gt threshold 150 rearm 120 trigger poll|ge threshold 1 trigger hw|lt threshold 0 trigger hw-or-poll" \
+	"$(drycond --gt 150 --rearm 120)|$(drycond --ge 1 --hw)|$(drycond --lt 0 --hw --hw-fallback)"
+"$ucli" watch --pid "$target_pid" --dry-run --symbol counter --type int --in 9 2>/dev/null
+s1=$?
+"$ucli" watch --pid "$target_pid" --dry-run --symbol counter --type int --gt 1 --hw-fallback 2>/dev/null
+s2=$?
+"$ucli" watch --pid "$target_pid" --dry-run --symbol counter --type int --gt 1 --changed 2>/dev/null
+check "watch: a range without HI, --hw-fallback alone, two conditions: exit 2" \
+	same "2 2 2" "$s1 $s2 $?"
 kill "$target_pid" 2>/dev/null
 wait "$target_pid" 2>/dev/null
 target_pid=
 
 echo "# $((n - failed)) passed, $failed failed"
-[ "$n" -eq 50 ] || echo "# planned 50 tests, ran $n"
+[ "$n" -eq 53 ] || echo "# planned 53 tests, ran $n"
 [ $failed -eq 0 ]

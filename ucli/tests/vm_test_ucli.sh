@@ -17,7 +17,7 @@ mkdir -p "$T"
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..16"
+echo "1..17"
 
 ok() {
 	n=$((n + 1))
@@ -167,6 +167,16 @@ s1=$?
 ucli list >"$T/list2"
 check "watch: SIGINT ends it with status 0 and the watch goes" \
 	same "0 0" "$s1 $(grep -c "^$tp " "$T/list2")"
+ucli watch --pid "$tp" --symbol counter --type int --gt 10 --hw --format folded \
+	>"$T/hw.out" 2>"$T/hw.err" &
+wp=$!
+wait_watch "$tp"
+kill -USR1 "$tp"
+wait_file "$T/hw.out"
+check "watch --hw: the writer's stack ends in the function that wrote" \
+	has "$T/hw.out" '^ucli_watch_targ;.*;bump_counter [0-9]'
+kill -INT "$wp"
+wait "$wp"
 ucli watch --pid "$tp" --symbol counter --type int --lt 0 >/dev/null 2>"$T/w2.err" &
 wp=$!
 sleep 1
