@@ -3,6 +3,7 @@
  * testlib.c - helpers shared by the in-VM tests (see testlib.h).
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -585,4 +586,123 @@ void tl_sleep_forever(void)
 {
 	for (;;)
 		pause();
+}
+
+long long tl_tainted(void)
+{
+	uint64_t v;
+	struct tl_buf b = { 0 };
+	int err = tl_read_file("/proc/sys/kernel/tainted", &b);
+
+	if (!err)
+		err = parse_u64(b.s, &v);
+	tl_buf_free(&b);
+	return err ? err : (long long)v;
+}
+
+/* What tools/vm.sh's console scan fails a run for, message by message. */
+static int kmsg_bad(const char *msg)
+{
+	static const char *const bad[] = {
+		"Oops", "WARNING:", "Call Trace", "Kernel panic",
+		"general protection", "KFENCE", "KASAN", "UBSAN",
+		"Redzone", "Poison overwritten", "adding overwritten",
+		"Freepointer corrupt", "Freechain corrupt",
+		"Object already free", "Invalid object pointer",
+		"Objects remaining", "still has objects", "Wrong object count",
+		"Bad page", "list_add corruption", "list_del corruption",
+		"refcount_t:", "stack-protector", "stack guard page",
+		"double fault", "soft lockup", "hard LOCKUP",
+		"blocked for more than", "hung_task", "detected stall",
+		"scheduling while atomic",
+		"sleeping function called from invalid context",
+		"Out of memory", "oom-kill", "segfault at", "traps: ",
+	};
+	const char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strstr(msg, bad[i]))
+			return 1;
+	if (strstr(msg, "kmemleak") &&
+	    !strstr(msg, "kmemleak: Kernel memory leak detector initialized") &&
+	    !strstr(msg, "kmemleak: Automatic memory scanning thread"))
+		return 1;
+	/* "BUG" as a word, as in "BUG:" or "kernel BUG at". */
+	for (p = strstr(msg, "BUG"); p; p = strstr(p + 1, "BUG")) {
+		int before = p == msg || !(isalnum((unsigned char)p[-1]) ||
+					   p[-1] == '_');
+		int after = !(isalnum((unsigned char)p[3]) || p[3] == '_');
+
+		if (before && after)
+			return 1;
+	}
+	return 0;
+}
+
+int tl_kmsg_problem(const struct tl_buf *b, char *line, size_t linelen)
+{
+	const char *p = b->s;
+
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		char tmp[1024];
+
+		if (len >= sizeof(tmp))
+			len = sizeof(tmp) - 1;
+		memcpy(tmp, p, len);
+		tmp[len] = '\0';
+		if (kmsg_bad(tmp)) {
+			snprintf(line, linelen, "%s", tmp);
+			return 1;
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
+long tl_drain_all(int fd, struct tl_buf *b)
+{
+	size_t cap = 64 << 10;
+	char *buf = malloc(cap);
+	long total = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		struct varmon_drain d;
+
+		memset(&d, 0, sizeof(d));
+		d.size = sizeof(d);
+		d.buf = (uintptr_t)buf;
+		d.len = cap;
+		if (ioctl(fd, VARMON_IOC_DRAIN, &d) < 0) {
+			char *nbuf;
+
+			if (errno == EINTR)
+				continue;
+			if (errno != ENOSPC || d.needed <= cap) {
+				total = -errno;
+				break;
+			}
+			nbuf = realloc(buf, d.needed);
+			if (!nbuf) {
+				total = -ENOMEM;
+				break;
+			}
+			buf = nbuf;
+			cap = d.needed;
+			continue;
+		}
+		if (!d.records)
+			break;
+		if (tl_buf_append(b, buf, d.copied)) {
+			total = -ENOMEM;
+			break;
+		}
+		total += d.records;
+	}
+	free(buf);
+	return total;
 }

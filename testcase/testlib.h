@@ -133,4 +133,24 @@ int tl_sync_wait(struct tl_sync *s);
 /* Block until killed: the body of a child that only holds watches. */
 void tl_sleep_forever(void) __attribute__((noreturn));
 
+/* ---- For the hardening tests (test_fuzz, test_churn) ---- */
+
+/* /proc/sys/kernel/tainted, or -errno. */
+long long tl_tainted(void);
+
+/*
+ * Find the first message in @b (as tl_kmsg_collect() fills it) that the
+ * VM runner would call a kernel problem: BUG, WARNING, Oops, a sanitizer,
+ * lockup or corruption report, a killed process. 1 and the line copied to
+ * @line when there is one, else 0.
+ */
+int tl_kmsg_problem(const struct tl_buf *b, char *line, size_t linelen);
+
+/*
+ * Drain what is pending on @fd, appending whole records to @b; a record
+ * that does not fit gets a buffer of the size the kernel says it needs.
+ * Returns the number of records drained, or -errno.
+ */
+long tl_drain_all(int fd, struct tl_buf *b);
+
 #endif /* VARMON_TESTLIB_H */
