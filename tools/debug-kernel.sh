@@ -130,10 +130,12 @@ deb=$src/linux-source-${series}_${version#*:}_all.deb
 if [ ! -d "$tree" ]; then
 	say "unpacking $(basename "$deb")"
 	tmp=$(mktemp -d "$cache/unpack.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
 	dpkg -x "$deb" "$tmp/deb"
 	tar -C "$tmp" -xJf "$tmp/deb/usr/src/linux-source-$series.tar.xz"
 	mv "$tmp/linux-source-$series" "$tree"
 	rm -rf "$tmp"
+	trap - EXIT
 else
 	# An interrupted build: make carries on where it stopped.
 	say "resuming the build in $tree"
@@ -234,12 +236,13 @@ say "a test module builds against the tree"
 release=$(cat "$tree/include/config/kernel.release")
 echo "$version $release, config $key, built in $elapsed s on $(date -u +%F)" >"$tree/$stamp_name"
 
-# Older trees of this series are 7.2 builds nobody asks for any more.
-for d in "$cache"/linux-"$series".*-*; do
-	if [ ! -d "$d" ] || [ "$d" = "$tree" ]; then
+# Older trees and sources of this series are builds nobody asks for any
+# more (about 3 GB and 160 MB each).
+for d in "$cache"/linux-"$series".*-* "$src"/linux-source-"$series"_*.deb; do
+	if [ ! -e "$d" ] || [ "$d" = "$tree" ] || [ "$d" = "$deb" ]; then
 		continue
 	fi
-	say "removing the old tree $d"
+	say "removing the old $d"
 	rm -rf "$d"
 done
 
