@@ -9,7 +9,13 @@
 #include <linux/device.h>
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/version.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+#include <linux/sched/exec_state.h>
+#else
+#include <linux/sched/coredump.h>
+#endif
 
 /* 6.2 made the device argument of devnode() callbacks const. */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
@@ -66,6 +72,30 @@ static inline long varmon_get_user_page_remote(struct mm_struct *mm,
 	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL);
 #else
 	return get_user_pages_remote(mm, addr, 1, gup_flags, page, NULL, NULL);
+#endif
+}
+
+/*
+ * 7.2 moved dumpability from mm->flags to task->exec_state: get_dumpable()
+ * and SUID_DUMP_USER became TASK_DUMPABLE_OWNER, with an unexported getter.
+ * A task without an mm counts as dumpable.
+ */
+static inline bool varmon_task_dumpable(struct task_struct *task,
+					struct mm_struct *mm)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
+	const struct task_exec_state *es;
+	bool ret;
+
+	if (!mm)
+		return true;
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	ret = es && READ_ONCE(es->dumpable) == TASK_DUMPABLE_OWNER;
+	rcu_read_unlock();
+	return ret;
+#else
+	return !mm || get_dumpable(mm) == SUID_DUMP_USER;
 #endif
 }
 

@@ -21,11 +21,11 @@
 #include <linux/pid_namespace.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/signal.h>
 #include <linux/string.h>
 
 #include "capture_priv.h"
+#include "compat.h"
 
 /**
  * varmon_kpriv_fill() - record whose data a record is
@@ -53,7 +53,7 @@ void varmon_kpriv_fill(struct varmon_kpriv *kp, struct task_struct *task,
 	kp->egid = __kgid_val(cred->egid);
 	kp->sgid = __kgid_val(cred->sgid);
 	rcu_read_unlock();
-	if (!mm || get_dumpable(mm) == SUID_DUMP_USER)
+	if (varmon_task_dumpable(task, mm))
 		kp->flags |= VARMON_KPRIV_DUMPABLE;
 }
 
