@@ -3,4 +3,4 @@
 # only adds the header they share, so that a change to it rebuilds them.
 # Included after build.mk (the top-level Makefile sorts the fragments).
 
-$(TC_BIN)/test_fuzz: testcase/rec_check.h
+$(TC_BIN)/test_fuzz $(TC_BIN)/test_churn: testcase/rec_check.h
