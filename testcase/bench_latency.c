@@ -50,9 +50,9 @@ static uint64_t rng(void)
 
 /*
  * Re-armed (two ticks saw 0), then a random phase. The wait ends on a
- * timer interrupt, and under emulation the next tick tends to come in
- * the same one, so a sleep would land every pulse just after a tick:
- * spin instead, for up to one real period of the timer.
+ * timer interrupt, and under emulation the next tick tends to come a
+ * whole (slow) period later, so a short sleep would land every pulse
+ * just after a tick: spin instead, for up to two real periods.
  */
 static uint64_t period_ns;
 
@@ -63,29 +63,31 @@ static int settle(void)
 
 	if (err)
 		return err;
-	end = bl_now_ns() + rng() % period_ns;
+	end = bl_now_ns() + rng() % (2 * period_ns);
 	while (bl_now_ns() < end)
 		;
 	return 0;
 }
 
-/* The period the timer really keeps (longer than asked under TCG). */
+/*
+ * The period the timer really keeps while this CPU is busy, as it is
+ * during the pulses (under TCG, much longer than asked).
+ */
 static int measure_period(uint64_t interval_ns)
 {
-	uint64_t window = 100 * interval_ns, t0;
+	uint64_t window = 100 * interval_ns, iters = 0, ns = 0;
 	struct bl_stats s0, s1;
 	int err;
 
 	if (window < 100000000ULL)
 		window = 100000000ULL;
 	err = bl_stats_read(&s0);
-	t0 = bl_now_ns();
-	bl_sleep_ns(window);
+	bl_spin(window, &iters, &ns);
 	err = err ?: bl_stats_read(&s1);
 	if (err)
 		return err;
-	period_ns = s1.ticks > s0.ticks ?
-		    (bl_now_ns() - t0) / (s1.ticks - s0.ticks) : interval_ns;
+	period_ns = s1.ticks > s0.ticks ? ns / (s1.ticks - s0.ticks) :
+		    interval_ns;
 	if (period_ns < interval_ns)
 		period_ns = interval_ns;
 	return 0;

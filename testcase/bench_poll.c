@@ -213,6 +213,7 @@ struct slice {
 	struct series rate;	/* loop iterations per microsecond */
 	struct series cost;	/* module: ns per tick; poller: CPU ns per check */
 	uint64_t ticks, callback_ns, trips, checks, cpu_ns, ns;
+	uint64_t irqs, wall_ns;	/* CPU 0's timer interrupts over the slices */
 };
 
 /*
@@ -225,6 +226,7 @@ static int spin_slice(uint64_t slice_ns, struct slice *sl, int counters,
 		      struct poller *p, clockid_t pclock)
 {
 	uint64_t done = 0, iters, ns, c0 = 0, c1, k0 = 0, k1;
+	uint64_t irq0 = bl_timer_irqs(0), t0 = bl_now_ns();
 	struct bl_stats s0, s1;
 	int err;
 
@@ -268,6 +270,8 @@ static int spin_slice(uint64_t slice_ns, struct slice *sl, int counters,
 			k0 = k1;
 		}
 	}
+	sl->irqs += bl_timer_irqs(0) - irq0;
+	sl->wall_ns += bl_now_ns() - t0;
 	return err;
 }
 
@@ -433,11 +437,15 @@ static int sample(unsigned int run, const struct opts *o,
 	       ",\"poll_checks\":%" PRIu64 ",\"poll_cpu_ns\":%" PRIu64
 	       ",\"poll_wall_ns\":%" PRIu64 ",\"poll_trips\":%" PRIu64
 	       ",\"poll_clock_checks\":%" PRIu64
-	       ",\"poll_clock_cpu_ns\":%" PRIu64 ",\"poll_clock_ns\":%" PRIu64,
+	       ",\"poll_clock_cpu_ns\":%" PRIu64 ",\"poll_clock_ns\":%" PRIu64
+	       ",\"irqs\":[%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]"
+	       ",\"irq_wall_ns\":[%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]",
 	       run, o->interval_ns, c->watches, c->per_timer, timers, reg_ns,
 	       PIECE_NS, mload.ticks, mload.callback_ns, mload.ns, mload.trips,
 	       p.checks, p.cpu_ns, p.wall_ns, p.trips, pload.checks,
-	       pload.cpu_ns, pload.ns);
+	       pload.cpu_ns, pload.ns, mbase.irqs, mload.irqs, pbase.irqs,
+	       pload.irqs, mbase.wall_ns, mload.wall_ns, pbase.wall_ns,
+	       pload.wall_ns);
 	series_print("calib_ns_per_word", &calib);
 	series_print("cb_ns_per_tick", &mload.cost);
 	series_print("poll_cpu_ns_per_check", &pload.cost);

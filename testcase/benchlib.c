@@ -62,6 +62,51 @@ out:
 	return err;
 }
 
+uint64_t bl_timer_irqs(int cpu)
+{
+	struct tl_buf b = { 0 };
+	uint64_t n = 0;
+	char *line;
+	int i;
+
+	if (tl_read_file("/proc/interrupts", &b))
+		goto out;
+	line = strstr(b.s, "\nLOC:");
+	if (!line)
+		goto out;
+	line += 5;
+	for (i = 0; i <= cpu; i++)
+		n = strtoull(line, &line, 10);
+out:
+	tl_buf_free(&b);
+	return n;
+}
+
+long long bl_slab_bytes(void)
+{
+	struct tl_buf b = { 0 };
+	long long sum = 0;
+	char *line, *next;
+	int err;
+
+	err = tl_read_file("/proc/slabinfo", &b);
+	if (err)
+		return err;
+	for (line = b.s; line && *line; line = next) {
+		unsigned long long active, total, size;
+		char name[64];
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "%63s %llu %llu %llu", name, &active, &total,
+			   &size) == 4)
+			sum += (long long)(active * size);
+	}
+	tl_buf_free(&b);
+	return sum;
+}
+
 long long bl_meminfo_kb(const char *key)
 {
 	struct tl_buf b = { 0 };

@@ -36,6 +36,15 @@ struct bl_stats {
 
 int bl_stats_read(struct bl_stats *s);
 
+/* Local timer interrupts (LOC in /proc/interrupts) of @cpu so far, or 0. */
+uint64_t bl_timer_irqs(int cpu);
+
+/*
+ * Bytes in live slab objects, summed over /proc/slabinfo (active objects
+ * times object size), or -errno. Unlike meminfo, not rounded to slabs.
+ */
+long long bl_slab_bytes(void);
+
 /* A line of /proc/meminfo in kB ("SUnreclaim"), or -errno. */
 long long bl_meminfo_kb(const char *key);
 
