@@ -30,7 +30,7 @@ HOST_TESTS :=
 FUZZ_TARGETS :=
 
 .PHONY: all module userspace vm-progs host-tests fuzz-smoke check demo \
-	deps clean dkms-source install uninstall
+	deps clean dkms-source install uninstall check-all check-debug
 
 all: module userspace
 
@@ -104,6 +104,17 @@ deps:
 
 check: deps
 	tools/check.sh
+
+# Every kernel that is set up: the Debian 6.1 and 6.12 kernels, their
+# PREEMPT_RT flavours, and the 7.2 debug kernel if it is already built.
+check-all:
+	tools/deps.sh rt
+	VARMON_KERNELS="6.1 6.12 6.1-rt 6.12-rt debug-cached" tools/check.sh
+
+# The suite on Linux 7.2 with KASAN, lockdep and kmemleak, built from
+# Debian sid's source on first use (30-45 minutes, then cached).
+check-debug: deps
+	VARMON_KERNELS=debug tools/check.sh
 
 demo: deps
 	tools/demo.sh

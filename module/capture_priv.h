@@ -255,6 +255,7 @@ bool varmon_oncpu_capture(struct varmon_oncpu *oc, struct task_struct *task,
 
 size_t varmon_remote_read_locked(struct mm_struct *mm, unsigned long addr,
 				 void *dst, size_t len);
+bool varmon_mmap_read_trylock_brief(struct mm_struct *mm);
 size_t varmon_remote_read(struct mm_struct *mm, unsigned long addr,
 			  void *dst, size_t len);
 

@@ -113,7 +113,7 @@ bool varmon_maps_emit(struct varmon_dump_ctx *dc,
 	rec->mm_id = ref->id;
 	rec->tgid = ref->tgid;
 
-	if (mmap_read_trylock(ref->mm)) {
+	if (varmon_mmap_read_trylock_brief(ref->mm)) {
 		VMA_ITERATOR(vmi, ref->mm, 0);
 
 		for_each_vma(vmi, vma) {

@@ -3,12 +3,15 @@
  * Reading another address space for a dump. access_process_vm() goes
  * through task->mm, which is gone as soon as the task exits; this reads
  * through an mm the dump holds a reference on, so a process that exits
- * during the dump is still read whole. It never waits for the mmap_lock:
- * a task stuck holding it for writing is exactly what a dump may be
- * about, and the capture must not get stuck behind it.
+ * during the dump is still read whole. It never waits long for the
+ * mmap_lock: a task stuck holding it for writing is exactly what a dump
+ * may be about, and the capture must not get stuck behind it. A brief
+ * holder (an mmap, a thread starting, an exit) is waited out for a few
+ * milliseconds.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/minmax.h>
 #include <linux/mm.h>
@@ -54,22 +57,45 @@ size_t varmon_remote_read_locked(struct mm_struct *mm, unsigned long addr,
 	return done;
 }
 
+/* Tries of the mmap_lock, about half a millisecond apart. */
+#define VARMON_MMAP_TRIES	20
+
 /**
- * varmon_remote_read() - copy user memory unless the mmap_lock is contended
+ * varmon_mmap_read_trylock_brief() - take the mmap_lock unless it stays busy
+ * @mm:		the address space
+ *
+ * Context: process context; sleeps up to about 10 ms.
+ * Return: true with the lock held for reading.
+ */
+bool varmon_mmap_read_trylock_brief(struct mm_struct *mm)
+{
+	unsigned int tries;
+
+	for (tries = 1; !mmap_read_trylock(mm); tries++) {
+		if (tries == VARMON_MMAP_TRIES)
+			return false;
+		usleep_range(400, 600);
+	}
+	return true;
+}
+
+/**
+ * varmon_remote_read() - copy user memory unless the mmap_lock stays taken
  * @mm:		the address space, referenced (mmget) by the caller
  * @addr:	user address to start at
  * @dst:	kernel buffer
  * @len:	bytes wanted
  *
- * Context: process context; may sleep to fault a page in.
- * Return: bytes copied, 0 when the mmap_lock was not free.
+ * Context: process context; may sleep.
+ * Return: bytes copied, 0 when the mmap_lock was held for writing for
+ * about 10 ms.
  */
 size_t varmon_remote_read(struct mm_struct *mm, unsigned long addr,
 			  void *dst, size_t len)
 {
 	size_t done;
 
-	if (!mmap_read_trylock(mm))
+	if (!varmon_mmap_read_trylock_brief(mm))
 		return 0;
 	done = varmon_remote_read_locked(mm, addr, dst, len);
 	mmap_read_unlock(mm);

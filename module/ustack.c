@@ -154,7 +154,7 @@ size_t varmon_ustack_copy(struct mm_struct *mm, u64 sp, void *dst,
 	struct vm_area_struct *vma;
 	size_t done = 0;
 
-	if (!want || !mmap_read_trylock(mm))
+	if (!want || !varmon_mmap_read_trylock_brief(mm))
 		return 0;
 	vma = find_vma(mm, sp);
 	if (vma && vma->vm_start <= sp) {

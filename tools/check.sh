@@ -3,8 +3,13 @@
 # Debian kernel. Counts every TAP result and ends with "N passed, N failed".
 #
 # Usage: tools/check.sh [--kernels '6.1 6.12']
-#   VARMON_KERNELS     default for --kernels (make check VARMON_KERNELS=6.12)
-#   VARMON_VM_TIMEOUT  seconds one kernel's VM run may take (default 900)
+#   VARMON_KERNELS     default for --kernels (make check VARMON_KERNELS=6.12);
+#                      besides Debian lines (6.1, 6.12-rt, ...), "debug" is
+#                      the 7.2 KASAN/lockdep/kmemleak kernel of
+#                      tools/debug-kernel.sh, and "debug-cached" the same
+#                      only if it is already built (else skipped)
+#   VARMON_VM_TIMEOUT  seconds one kernel's VM run may take (default 900;
+#                      the debug kernel gets twice that)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -148,11 +153,44 @@ elif [ ! -f build/vm/bin/run-vm-tests.sh ]; then
 fi
 
 for sel in $kernels; do
-	if ! line=$("$here/kernels.sh" "$sel"); then
-		result FAIL "$sel: kernel installed"
-		continue
-	fi
-	read -r release _ kdir <<<"$line"
+	boot=() timeout=$vm_timeout
+	run='sh /varmon/bin/run-vm-tests.sh'
+	case $sel in
+	debug | debug-cached)
+		cached=
+		[ "$sel" = debug-cached ] && cached=--cached
+		if ! tree=$("$here/debug-kernel.sh" $cached | tail -n 1) || [ ! -d "$tree" ]; then
+			if [ -n "$cached" ]; then
+				echo "check: the debug kernel is not built; 'make check-debug' builds it (30-45 min)"
+				skipped=$((skipped + 1))
+				summary+=("debug: skipped, not built")
+			else
+				result FAIL "debug: kernel built"
+			fi
+			continue
+		fi
+		sel=debug
+		release=$(cat "$tree/include/config/kernel.release")
+		kdir=$tree
+		kernel=$tree/arch/x86/boot/bzImage
+		# 5-level paging gave KASAN a spurious report; one report must
+		# not hide the next; kmemleak is read after the suite.
+		boot=(--cpu max,la57=off --append kasan_multi_shot
+		      --file "$here/kmemleak-scan.sh:bin/kmemleak-scan.sh")
+		run='sh /varmon/bin/run-vm-tests.sh; rc=$?
+if sh /varmon/bin/kmemleak-scan.sh; then echo "ok - kmemleak: no leak"; else echo "not ok - kmemleak"; rc=1; fi
+exit $rc'
+		timeout=$((vm_timeout * 2))
+		;;
+	*)
+		if ! line=$("$here/kernels.sh" "$sel"); then
+			result FAIL "$sel: kernel installed"
+			continue
+		fi
+		read -r release kernel kdir <<<"$line"
+		kernel=$release
+		;;
+	esac
 	kout=$out/$release
 	mkdir -p "$kout"
 
@@ -186,8 +224,8 @@ for sel in $kernels; do
 	fi
 
 	section "$sel: VM tests on $release"
-	"$here/vm.sh" --kernel "$release" --module "$ko" --bin build/vm/bin \
-		--run 'sh /varmon/bin/run-vm-tests.sh' --timeout "$vm_timeout" \
+	"$here/vm.sh" --kernel "$kernel" --module "$ko" --bin build/vm/bin \
+		"${boot[@]}" --run "$run" --timeout "$timeout" \
 		--log "$kout/console.log" | tee "$kout/vm.out"
 	count_tap "$sel" "$kout/console.log"
 	summary+=("$sel ($release): $tap_pass passed, $tap_fail failed, $tap_skip skipped")

@@ -179,7 +179,7 @@ kill -INT "$wp"
 wait "$wp"
 ucli watch --pid "$tp" --symbol counter --type int --lt 0 >/dev/null 2>"$T/w2.err" &
 wp=$!
-sleep 1
+wait_watch "$tp"
 kill "$tp"
 wait "$wp"
 check "watch: ends by itself when the watched process exits" \
