@@ -1107,6 +1107,47 @@ static int test_name_bytes(void)
 	return TAP_PASS;
 }
 
+/*
+ * A name reaches the kernel log when its watch trips. A line break in it
+ * would start a line of its own on the console, with the kernel's
+ * timestamp and whatever text the name carries ("\nBUG: ..." forges a
+ * kernel error). /dev/kmsg shows such a byte escaped as \x0a.
+ */
+static int test_name_log(void)
+{
+	static volatile int64_t v;
+	struct varmon_watch w;
+	struct tl_buf b = { 0 };
+	uint64_t reports, now, end = tl_now_ms() + TL_WAIT_MS;
+	int fd = tl_dev_open(), kfd = tl_kmsg_open(), err;
+
+	TAP_EXPECT(fd >= 0, "open: %s", strerror(-fd));
+	TAP_EXPECT(kfd >= 0, "open /dev/kmsg: %s", strerror(-kfd));
+	TAP_EXPECT(!tl_stat("reports", &reports), "stats");
+	v = 0;
+	tl_watch_init(&w, &v, sizeof(v), "log\nline");
+	w.interval_ns = FUZZ_DEF_NS;
+	err = xioctl(fd, VARMON_IOC_WATCH, &w);
+	if (err == EINVAL)
+		return TAP_PASS;	/* refused: fine */
+	TAP_EXPECT(!err, "watch: %s", errname(err));
+	v = 1;
+	do {
+		tl_sleep_ms(20);
+		TAP_EXPECT(!tl_stat("reports", &now), "stats");
+	} while (now == reports && tl_now_ms() < end);
+	TAP_EXPECT(now > reports, "the watch did not trip");
+	TAP_EXPECT(!tl_ioctl_cancel(fd, 0), "cancel");
+	TAP_EXPECT(!tl_kmsg_collect(kfd, &b), "read /dev/kmsg");
+	TAP_EXPECT(!strstr(b.s, "log\\x0aline"),
+		   "the name \"log\\nline\" went to the kernel log with its "
+		   "line break: a name can forge kernel log lines");
+	tl_buf_free(&b);
+	close(kfd);
+	close(fd);
+	return TAP_PASS;
+}
+
 /* ---- drains that cannot take a record ---- */
 
 static volatile int64_t drain_var;
@@ -2038,6 +2079,8 @@ static const struct tap_test tests[] = {
 	  "work; userfaultfd does not hang", test_watch_addresses },
 	{ "names with spaces or line breaks keep one watch per line",
 	  test_name_bytes },
+	{ "names with line breaks do not reach the kernel log raw",
+	  test_name_log },
 	{ "drain: too small is ENOSPC with needed, the record stays",
 	  test_drain_small },
 	{ "drain: bad, read-only and cut-off buffers are EFAULT, the record "
