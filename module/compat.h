@@ -10,6 +10,7 @@
 #include <linux/hrtimer.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/version.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(7, 2, 0)
 #include <linux/sched/exec_state.h>
@@ -97,6 +98,33 @@ static inline bool varmon_task_dumpable(struct task_struct *task,
 #else
 	return !mm || get_dumpable(mm) == SUID_DUMP_USER;
 #endif
+}
+
+/*
+ * Before 6.2 each thread batched its RSS changes in task->rss_stat
+ * (SPLIT_RSS_COUNTING) and folded them into the mm only every 64 page
+ * faults, so get_mm_rss() of a small, young process read near zero. Add
+ * the threads' pending counts. From 6.2 the mm counters are per-CPU
+ * counters that get_mm_rss() sums.
+ */
+static inline unsigned long varmon_mm_rss(struct task_struct *task,
+					  struct mm_struct *mm)
+{
+	long rss = get_mm_rss(mm);
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0) && defined(SPLIT_RSS_COUNTING)
+	struct task_struct *t;
+
+	rcu_read_lock();
+	for_each_thread(task, t) {
+		if (READ_ONCE(t->mm) != mm)
+			continue;
+		rss += READ_ONCE(t->rss_stat.count[MM_FILEPAGES]) +
+		       READ_ONCE(t->rss_stat.count[MM_ANONPAGES]) +
+		       READ_ONCE(t->rss_stat.count[MM_SHMEMPAGES]);
+	}
+	rcu_read_unlock();
+#endif
+	return rss > 0 ? rss : 0;
 }
 
 #endif /* VARMON_COMPAT_H */

@@ -450,7 +450,7 @@ bool varmon_snapshot_task(struct varmon_dump_ctx *dc, struct task_struct *task,
 	rec->syscall_nr = -1;
 	varmon_task_counters(rec, task);
 	if (mm) {
-		rec->rss_bytes = (u64)get_mm_rss(mm) << PAGE_SHIFT;
+		rec->rss_bytes = (u64)varmon_mm_rss(task, mm) << PAGE_SHIFT;
 		rec->vm_bytes = (u64)READ_ONCE(mm->total_vm) << PAGE_SHIFT;
 		rec->avail |= VARMON_AVAIL_MEM;
 		rec->mm_id = varmon_mm_id(dc, mm, task);
