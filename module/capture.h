@@ -49,11 +49,14 @@ struct varmon_trip {
 	struct varmon_trigger trig[];
 };
 
+struct pt_regs;
+
 int varmon_capture_init(void);
 void varmon_capture_exit(void);
 void varmon_capture_dump(const struct varmon_trip *trip);
 long varmon_capture_ioctl_drain(struct file *file, void __user *argp);
 __poll_t varmon_capture_poll(struct file *file, poll_table *wait);
 void varmon_capture_stats_show(struct seq_file *m);
+void varmon_pt_regs_copy(struct varmon_regs *out, const struct pt_regs *regs);
 
 #endif /* VARMON_CAPTURE_H */

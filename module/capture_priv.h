@@ -213,7 +213,6 @@ struct varmon_user_ctx {
 	unsigned long switches;
 };
 
-void varmon_pt_regs_copy(struct varmon_regs *out, const struct pt_regs *regs);
 u8 varmon_user_regs(struct task_struct *task, struct varmon_user_ctx *uc);
 bool varmon_user_still(struct task_struct *task,
 		       const struct varmon_user_ctx *uc);

@@ -59,36 +59,6 @@ struct varmon_hw {
 	struct varmon_trip *report;
 };
 
-static void varmon_hw_regs(struct varmon_regs *out, const struct pt_regs *regs)
-{
-	u64 *r = out->reg;
-
-	memset(out, 0, sizeof(*out));
-	r[VARMON_REG_R15] = regs->r15;
-	r[VARMON_REG_R14] = regs->r14;
-	r[VARMON_REG_R13] = regs->r13;
-	r[VARMON_REG_R12] = regs->r12;
-	r[VARMON_REG_RBP] = regs->bp;
-	r[VARMON_REG_RBX] = regs->bx;
-	r[VARMON_REG_R11] = regs->r11;
-	r[VARMON_REG_R10] = regs->r10;
-	r[VARMON_REG_R9] = regs->r9;
-	r[VARMON_REG_R8] = regs->r8;
-	r[VARMON_REG_RAX] = regs->ax;
-	r[VARMON_REG_RCX] = regs->cx;
-	r[VARMON_REG_RDX] = regs->dx;
-	r[VARMON_REG_RSI] = regs->si;
-	r[VARMON_REG_RDI] = regs->di;
-	r[VARMON_REG_ORIG_RAX] = regs->orig_ax;
-	r[VARMON_REG_RIP] = regs->ip;
-	r[VARMON_REG_CS] = regs->cs;
-	r[VARMON_REG_EFLAGS] = regs->flags;
-	r[VARMON_REG_RSP] = regs->sp;
-	r[VARMON_REG_SS] = regs->ss;
-	r[VARMON_REG_FS_BASE] = current->thread.fsbase;
-	r[VARMON_REG_GS_BASE] = current->thread.gsbase;
-}
-
 /* Copy the top of the user stack page by page; stop at the first hole. */
 static u32 varmon_hw_copy_stack(u8 *dst, u64 sp, u32 cap)
 {
@@ -145,7 +115,9 @@ static void varmon_hw_handler(struct perf_event *bp,
 	hw->trip->real_ns = ktime_get_real_ns();
 	varmon_trip_add(hw->trip, w, value);
 	hw->writer.pid = task_pid_nr(current);
-	varmon_hw_regs(&hw->writer.regs, regs);
+	varmon_pt_regs_copy(&hw->writer.regs, regs);
+	hw->writer.regs.reg[VARMON_REG_FS_BASE] = current->thread.fsbase;
+	hw->writer.regs.reg[VARMON_REG_GS_BASE] = current->thread.gsbase;
 	hw->writer.sp = regs->sp;
 	hw->writer.stack_len = varmon_hw_copy_stack(hw->stack, regs->sp,
 						    hw->stack_cap);
