@@ -44,7 +44,7 @@ echo "BENCH-DATA {\"bench\":\"info\",\"kernel\":\"$(uname -r)\",\"cpus\":$(nproc
 # N watches : K per timer. 1:1 against 32:32 and 4096:256 gives the
 # marginal cost of a watch; 4096 at 32 per timer is 128 timers.
 for interval in 100000 10000; do
-	run bench_poll --interval "$interval" --runs "$runs" --pairs 4 \
+	run bench_poll --interval "$interval" --runs "$runs" --pairs 6 \
 		--slice-ms 100 1:1 32:32 1024:32 4096:32 4096:256
 done
 

@@ -281,13 +281,16 @@ def fmt(x, unit):
 class Table:
     def __init__(self):
         self.sections = []
+        self.summary = []
         self.json = []
 
     def section(self, title, note=None):
         self.sections.append((title, note, []))
 
-    def row(self, metric, config, values, unit, target=None, met=None):
-        """One row: median and min-max of the per-run values."""
+    def row(self, metric, config, values, unit, target=None, met=None,
+            key=False):
+        """One row: median and min-max of the per-run values. Rows with a
+        target, and @key ones, also go to the summary."""
         values = [v for v in values if v is not None]
         med = median(values) if values else None
         spread = ('%s - %s' % (fmt(min(values), unit), fmt(max(values), unit))
@@ -295,8 +298,10 @@ class Table:
         verdict = ''
         if target and med is not None:
             verdict = 'yes' if met(med) else 'no'
-        self.sections[-1][2].append(
-            (metric, config, fmt(med, unit), spread, target or '', verdict))
+        cells = (metric, config, fmt(med, unit), spread, target or '', verdict)
+        self.sections[-1][2].append(cells)
+        if target or key:
+            self.summary.append((self.sections[-1][0].split('.')[0],) + cells)
         self.json.append({
             'section': self.sections[-1][0], 'metric': metric,
             'config': config, 'unit': unit, 'median': med,
@@ -305,7 +310,13 @@ class Table:
             'values': values, 'target': target, 'met': verdict or None})
 
     def markdown(self):
-        out = []
+        out = ['### Summary\n',
+               'The rows with a target of issue 5, and a few more; the '
+               'sections below have them all.\n',
+               '| # | metric | config | median | spread (min - max) | target | met? |',
+               '| --- | --- | --- | --- | --- | --- | --- |']
+        out += ['| %s |' % ' | '.join(r) for r in self.summary]
+        out.append('')
         for title, note, rows in self.sections:
             out.append('### %s\n' % title)
             if note:
@@ -360,11 +371,12 @@ def poll_sections(t, rows):
         return r['irqs'][i] / (r['irq_wall_ns'][i] / 1e9)
 
     def lost_per_irq(r):
-        """Loop time lost per timer interrupt the watches added, in ns."""
+        """Loop time lost outside the callback per added interrupt, ns."""
         sd, w, wo = slowdown(r, 'mod'), irq_rate(r, 1), irq_rate(r, 0)
         if sd is None or w is None or wo is None or w <= wo:
             return None
-        return sd / 100 / (w - wo) * 1e9
+        outside = sd / 100 - r['callback_ns'] / r['ticked_ns']
+        return outside / (w - wo) * 1e9
 
     def slowdown(r, side):
         base, load = med(r, side + '_base_rate'), med(r, side + '_load_rate')
@@ -435,8 +447,12 @@ def poll_sections(t, rows):
               'watches (or the poller) against the loop alone: median over '
               '10 ms pieces of interleaved 100 ms slices of the same run. '
               '"CPU time inside the callback" is the module\'s own '
-              'callback_ns over the same time: the rest of a slowdown is '
-              'the timer interrupt itself.')
+              'callback_ns over the same time; the rest of a slowdown is '
+              'the timer interrupts themselves (counted from the LOC line of '
+              '/proc/interrupts), which an emulated CPU takes very slowly. '
+              'Once the callbacks fill the CPU (1024 watches and up), '
+              'expired timers share interrupts and the per-interrupt figure '
+              'means little.')
     for iv in intervals:
         for cfg in configs:
             runs = per_run(iv, cfg)
@@ -451,12 +467,14 @@ def poll_sections(t, rows):
                   met)
             t.row('CPU time inside the callback (module counters)', name,
                   [100 * r['callback_ns'] / r['ticked_ns']
-                   for r in runs.values() if r['ticked_ns']], '%')
+                   for r in runs.values() if r['ticked_ns']], '%',
+                  key=target is not None)
             t.row('CPU 0 timer interrupts per second, with the module', name,
                   [irq_rate(r, 1) for r in runs.values()], '/s')
             t.row('CPU 0 timer interrupts per second, loop alone', name,
                   [irq_rate(r, 0) for r in runs.values()], '/s')
-            t.row('loop time lost per added timer interrupt', name,
+            t.row('loop time lost outside the callback, per added interrupt',
+                  name,
                   [lost_per_irq(r) for r in runs.values()], 'us')
             t.row('slowdown with the poller', name,
                   [slowdown(r, 'poll') for r in runs.values()], '%')
@@ -482,8 +500,8 @@ def latency_section(t, rows):
             ratio.append(pct(s, 99) / iv)
         samples = sum(len(r['latency_ns']) for r in ok)
         t.row('trips measured (all runs)', name, [samples], 'trips')
-        t.row('latency p50', name, p50, 'us')
-        t.row('latency p99', name, p99, 'us')
+        t.row('latency p50', name, p50, 'us', key=True)
+        t.row('latency p99', name, p99, 'us', key=True)
         t.row('latency max', name, mx, 'us')
         t.row('p99 / interval', name, ratio, 'x')
         t.row('real timer period', name,
@@ -511,12 +529,13 @@ def capture_section(t, rows):
         name = '%d threads' % n
         t.row('tasks per dump', name, [r['selected'] for r in runs], 'tasks')
         t.row('dump duration, trip to last record', name,
-              [r['trip_to_last_ns'] for r in runs], 'ms')
+              [r['trip_to_last_ns'] for r in runs], 'ms', key=n >= 500)
         t.row('capture, header to last record', name,
               [r['capture_ns'] for r in runs], 'ms')
         t.row('work item duration', name,
               [r['report_ns'] / r['reports'] for r in runs if r['reports']], 'ms')
-        t.row('bytes per dump', name, [r['bytes'] for r in runs], 'KiB')
+        t.row('bytes per dump', name, [r['bytes'] for r in runs], 'KiB',
+              key=n >= 500)
 
 
 def ucli_section(t, rows):
@@ -528,7 +547,9 @@ def ucli_section(t, rows):
               'frames of the same stacks (symbols only, no unwinding). '
               'Cold: the files just evicted from the page cache; warm: the '
               'same command again. Each run is a new process, so ucli\'s '
-              'own caches always start empty.')
+              'own caches always start empty. Where the two name a frame '
+              'differently, addr2line names a function inlined there (it '
+              'reads DWARF) and ucli the symbol that holds it.')
     if not uc:
         t.row('symbolized user stacks per second', 'cold', [], '/s')
         return
@@ -539,9 +560,10 @@ def ucli_section(t, rows):
         a = [r['a2l_stacks'] / r['a2l_%s_s' % mode] for r in uc]
         t.row('ucli report: user stacks per second, %s' % mode, name, u, '/s')
         t.row('addr2line: stacks per second, %s' % mode, a2l, a, '/s')
-        t.row('ucli / addr2line, %s' % mode, 'same run',
+        t.row('ucli / addr2line stacks per second, %s' % mode, name,
               [r['stacks'] / r['ucli_%s_s' % mode] /
-               (r['a2l_stacks'] / r['a2l_%s_s' % mode]) for r in uc], 'x')
+               (r['a2l_stacks'] / r['a2l_%s_s' % mode]) for r in uc], 'x',
+              key=True)
     t.row('addr2line answers naming ucli\'s function (or an alias)', a2l,
           [r['a2l_agree'] / r['a2l_addrs'] for r in uc if r['a2l_addrs']],
           'frac')
@@ -575,8 +597,9 @@ def memory_section(t, rows):
         return per_watch, per_timer
 
     w, tm = solve('slab_bytes_delta', 1)
-    t.row('kernel memory per watch (slabinfo)', '32 watches/timer', w, 'B')
-    t.row('kernel memory per timer (slabinfo)', '32 slots', tm, 'B')
+    t.row('kernel memory per watch (slabinfo)', '32 watches/timer', w, 'B',
+          key=True)
+    t.row('kernel memory per timer (slabinfo)', '32 slots', tm, 'B', key=True)
     w, tm = solve('sunreclaim_kb_delta', 1024)
     t.row('kernel memory per watch (SUnreclaim)', '32 watches/timer', w, 'B')
     t.row('kernel memory per timer (SUnreclaim)', '32 slots', tm, 'B')
@@ -590,13 +613,13 @@ def memory_section(t, rows):
               [r['pinned_pages'] / r['watches'] for r in runs], 'frac')
 
 
-def header(info, release, append, bad):
+def header(info, release, append, host, bad):
     kernel = info.get('kernel', release)
     lines = [
         '## make bench: %s' % kernel,
         '',
-        '**Ran under QEMU TCG emulation (no KVM)**, %s vCPUs on a shared '
-        '2-core host, clocksource %s. What that distorts: every instruction '
+        '**Ran under QEMU TCG emulation (no KVM)**, %s vCPUs, clocksource '
+        '%s; host: %s. What that distorts: every instruction '
         'is emulated, so absolute nanoseconds are several times to tens of '
         'times those of real hardware, and more so for some operations '
         '(atomics, interrupts, syscalls, MMIO) than others; hrtimers fire '
@@ -607,12 +630,15 @@ def header(info, release, append, bad):
         'it is; and the host\'s own load changes the speed of the vCPUs, so '
         'each with/without comparison interleaves short slices. Compare '
         'ratios taken in one run, not absolute numbers across machines.'
-        % (info.get('cpus', '?'), info.get('clocksource', '?')),
+        % (info.get('cpus', '?'), info.get('clocksource', '?'),
+           host or 'not recorded'),
         '',
-        'Kernel command line additions: `%s`; console log level 4; module '
-        'loaded with buffer_size=32 MiB; %s runs per configuration '
-        '(median, min - max). Raw numbers: build/bench/bench.json.'
-        % (append, info.get('runs', '?')),
+        'Kernel command line additions: `%s` (slab red zones: %s); console '
+        'log level 4; module loaded with buffer_size=32 MiB; %s runs per '
+        'configuration (median, min - max). Raw numbers: '
+        'build/bench/bench.json.'
+        % (append, 'on' if info.get('slab_red_zone') == '1' else 'off',
+           info.get('runs', '?')),
     ]
     if bad:
         lines.append('')
@@ -630,14 +656,15 @@ def cmd_report(args):
     capture_section(t, rows)
     ucli_section(t, rows)
     memory_section(t, rows)
-    text = header(info, args.release, args.append, bad) + '\n' + t.markdown()
+    text = header(info, args.release, args.append, args.host, bad) + '\n' + \
+        t.markdown()
     if errors:
         text += '\nMeasurements that failed:\n\n' + '\n'.join(
             '- %s: %s' % (r.get('bench'), r['error']) for r in errors) + '\n'
     print(text)
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, 'w') as f:
-        json.dump({'info': info, 'release': args.release,
+        json.dump({'info': info, 'release': args.release, 'host': args.host,
                    'cmdline_append': args.append, 'garbled_lines': bad,
                    'rows': t.json, 'errors': errors, 'raw': rows}, f, indent=1)
         f.write('\n')
@@ -663,6 +690,7 @@ def main():
     r.add_argument('--markdown')
     r.add_argument('--release', default='')
     r.add_argument('--append', default='')
+    r.add_argument('--host', default='')
     args = ap.parse_args()
     return cmd_ucli(args) if args.cmd == 'ucli' else cmd_report(args)
 

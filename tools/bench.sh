@@ -92,12 +92,16 @@ fi
 append="clocksource=tsc tsc=reliable slub_debug=- page_poison=0 kfence.sample_interval=0"
 
 echo "bench: booting $release under QEMU (TCG); about 5 minutes"
+# Other programs on the host slow the emulated CPUs down: say how busy
+# the host was.
+load_before=$(cut -d ' ' -f 1 /proc/loadavg)
 set +e
 "$here/vm.sh" --kernel "$release" --module "$ko" --bin "$bld/vm/bin" \
 	--append "$append" --timeout 900 --log "$out/console.log" \
 	--run "sh /varmon/bin/bench-guest.sh $runs" >"$out/vm.out" 2>&1
 status=$?
 set -e
+load_after=$(cut -d ' ' -f 1 /proc/loadavg)
 grep '^vm: \(booting\|FAIL\|guest\|console clean\|[^ ]*: .* s to init\)' "$out/vm.out" || true
 if [ ! -s "$out/console.log" ]; then
 	echo "bench: vm.sh did not boot the VM:" >&2
@@ -119,7 +123,8 @@ python3 "$here/bench-report.py" ucli --console "$out/console.log" \
 
 python3 "$here/bench-report.py" report --console "$out/console.log" \
 	--data "$out/ucli.data" --json "$out/bench.json" --markdown "$out/bench.md" \
-	--release "$release" --append "$append"
+	--release "$release" --append "$append" \
+	--host "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, load average $load_before before and $load_after after the VM run"
 mkdir -p "$dest"
 cp "$out/ucli.data" "$out/bench.md" "$out/bench.json" "$dest/"
 cp "$out/bench.json" "$top/build/bench/bench.json"
