@@ -225,12 +225,14 @@ struct slice {
 static int spin_slice(uint64_t slice_ns, struct slice *sl, int counters,
 		      struct poller *p, clockid_t pclock)
 {
-	uint64_t done = 0, iters, ns, c0 = 0, c1, k0 = 0, k1;
+	uint64_t done = 0, iters, ns, c0 = 0, c1, k0 = 0, k1, r0, r1;
 	uint64_t irq0 = bl_timer_irqs(0), t0 = bl_now_ns();
 	struct bl_stats s0, s1;
 	int err;
 
+	/* The counters cover r0..r1, between two reads, pieces and reads. */
 	err = bl_stats_read(&s0);
+	r0 = bl_now_ns();
 	if (p) {
 		c0 = bl_clock_ns(pclock);
 		k0 = atomic_load(&p->checks);
@@ -242,6 +244,7 @@ static int spin_slice(uint64_t slice_ns, struct slice *sl, int counters,
 		done += ns;
 		series_add(&sl->rate, (double)iters * 1000.0 / (double)ns);
 		err = bl_stats_read(&s1);
+		r1 = bl_now_ns();
 		if (err)
 			break;
 		if (counters && s1.ticks > s0.ticks) {
@@ -249,7 +252,7 @@ static int spin_slice(uint64_t slice_ns, struct slice *sl, int counters,
 			sl->callback_ns += s1.callback_ns_total -
 					   s0.callback_ns_total;
 			sl->trips += s1.trips - s0.trips;
-			sl->ns += ns;
+			sl->ns += r1 - r0;
 			series_add(&sl->cost,
 				   (double)(s1.callback_ns_total -
 					    s0.callback_ns_total) /
@@ -262,13 +265,14 @@ static int spin_slice(uint64_t slice_ns, struct slice *sl, int counters,
 			if (k1 > k0) {
 				sl->checks += k1 - k0;
 				sl->cpu_ns += c1 - c0;
-				sl->ns += ns;
+				sl->ns += r1 - r0;
 				series_add(&sl->cost, (double)(c1 - c0) /
 						      (double)(k1 - k0));
 			}
 			c0 = c1;
 			k0 = k1;
 		}
+		r0 = r1;
 	}
 	sl->irqs += bl_timer_irqs(0) - irq0;
 	sl->wall_ns += bl_now_ns() - t0;
