@@ -1441,6 +1441,9 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		return 1;
 	}
+	/* Hardware watches come and go here: see tl_perf_hold(). */
+	if (tl_perf_hold() < 0)
+		printf("# perf_sched_events not held: %s\n", strerror(errno));
 	kmsg_all = tl_kmsg_open();
 	taint_start = tl_tainted();
 	tl_tunables_save();

@@ -2122,6 +2122,9 @@ int main(int argc, char **argv)
 	fuzz_calls = env_ul("VARMON_FUZZ_CALLS", fuzz_calls);
 	fuzz_seconds = (unsigned int)env_ul("VARMON_FUZZ_SECONDS",
 					    fuzz_seconds);
+	/* Hardware watches come and go here: see tl_perf_hold(). */
+	if (tl_perf_hold() < 0)
+		printf("# perf_sched_events not held: %s\n", strerror(errno));
 	kmsg_all = tl_kmsg_open();
 	taint_start = tl_tainted();
 	tl_tunables_save();

@@ -726,6 +726,9 @@ int main(int argc, char **argv)
 		       strerror(errno));
 		return 1;
 	}
+	/* Hardware watches come and go here: see tl_perf_hold(). */
+	if (tl_perf_hold() < 0)
+		printf("# perf_sched_events not held: %s\n", strerror(errno));
 	tl_tunables_save();
 	return tap_main(tests, TAP_COUNT(tests), argc, argv,
 			tl_tunables_restore);

@@ -153,4 +153,15 @@ int tl_kmsg_problem(const struct tl_buf *b, char *line, size_t linelen);
  */
 long tl_drain_all(int fd, struct tl_buf *b);
 
+/*
+ * Keep the kernel's perf_sched_events static key on while this process
+ * lives. Every hardware watch is a per-task perf event: when the last
+ * one goes the key is switched off, and the next one switches it on,
+ * each time patching __schedule() through int3. Debian's 6.12 kernel
+ * under QEMU TCG dies of that patching ("Oops: int3" at __schedule),
+ * with or without this module; one dummy per-task event held open
+ * keeps the key from flipping. Returns the event's fd or -errno.
+ */
+int tl_perf_hold(void);
+
 #endif /* VARMON_TESTLIB_H */
