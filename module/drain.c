@@ -33,6 +33,7 @@
 #include <linux/user_namespace.h>
 
 #include "capture_priv.h"
+#include "varmon.h"
 #include "variable_monitor.h"
 
 /**
@@ -223,21 +224,21 @@ long varmon_capture_ioctl_drain(struct file *file, void __user *argp)
 	struct varmon_ring_result res;
 	struct varmon_reader rd = { };
 	struct varmon_drain d;
-	u32 usize;
 	int ret;
 
 	BUILD_BUG_ON(sizeof(d) != VARMON_DRAIN_SIZE_VER0);
-	if (get_user(usize, &uarg->size))
-		return -EFAULT;
-	if (usize < VARMON_DRAIN_SIZE_VER0)
-		return -EINVAL;
-	if (usize > PAGE_SIZE)
-		return -E2BIG;
-	ret = copy_struct_from_user(&d, sizeof(d), argp, usize);
+	ret = varmon_copy_arg(&d, sizeof(d), VARMON_DRAIN_SIZE_VER0, argp);
 	if (ret)
 		return ret;
 	if (d.flags || d.__pad0 || d.reserved[0] || d.reserved[1])
 		return -EINVAL;
+	/*
+	 * Records are consumed as they are copied: make sure the counts can
+	 * be written back first, or a read-only argument would lose them.
+	 */
+	if (put_user(0, &uarg->copied) || put_user(0, &uarg->needed) ||
+	    put_user(0, &uarg->records))
+		return -EFAULT;
 
 	rd.fsuid = file->f_cred->fsuid;
 	rd.fsgid = file->f_cred->fsgid;

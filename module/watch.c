@@ -321,6 +321,10 @@ static int varmon_watch_check(const struct varmon_watch *uw, u64 *interval)
 		return varmon_watch_invalid("address not aligned to its length");
 	if (name_len == 0 || name_len == sizeof(uw->name))
 		return varmon_watch_invalid("name empty or longer than 15 characters");
+	/* Names go to dmesg and the space-separated watches file. */
+	for (i = 0; i < name_len; i++)
+		if (uw->name[i] <= ' ' || uw->name[i] >= 0x7f)
+			return varmon_watch_invalid("name is not printable ASCII without spaces");
 	if (varmon_cond_check(uw, &why))
 		return varmon_watch_invalid(why);
 

@@ -79,7 +79,7 @@
  *		the low end for IN/OUT, the mask for ANY_BITS/ALL_BITS, the
  *		number of samples for STALLED
  * @interval_ns: polling interval; 0 means def_interval_ns
- * @name:	NUL-terminated, 1 to 15 characters
+ * @name:	NUL-terminated, 1 to 15 printable ASCII characters, no spaces
  * @arg:	the high end for IN/OUT; zero otherwise
  * @rearm:	with VARMON_WATCH_REARM_VALUE, the value that re-arms the
  *		watch; zero otherwise
