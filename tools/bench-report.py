@@ -619,17 +619,18 @@ def header(info, release, append, host, bad):
         '## make bench: %s' % kernel,
         '',
         '**Ran under QEMU TCG emulation (no KVM)**, %s vCPUs, clocksource '
-        '%s; host: %s. What that distorts: every instruction '
-        'is emulated, so absolute nanoseconds are several times to tens of '
-        'times those of real hardware, and more so for some operations '
-        '(atomics, interrupts, syscalls, MMIO) than others; hrtimers fire '
-        'slower than asked (see the ticks per second rows), so per-second '
-        'costs and latencies in multiples of the interval are skewed; caches '
-        'and TLBs are not modelled, so memory-bound work (reading 4096 '
-        'scattered words) looks cheaper relative to plain instructions than '
-        'it is; and the host\'s own load changes the speed of the vCPUs, so '
-        'each with/without comparison interleaves short slices. Compare '
-        'ratios taken in one run, not absolute numbers across machines.'
+        '%s; host: %s. What that distorts: every instruction is emulated, '
+        'so absolute nanoseconds are many times those of real hardware, '
+        'and unevenly so: interrupts, syscalls and atomics cost far more '
+        'than plain instructions (a timer interrupt costs the interrupted '
+        'program tens of microseconds, see section 3); hrtimers fire '
+        'slower than asked (see the ticks per second rows), which skews '
+        'per-second costs and latencies counted in intervals; CPU caches '
+        'are not modelled, so reading many scattered words looks cheaper '
+        'than it is; and whatever else runs on the host slows the vCPUs '
+        'down at random, so every with/without comparison interleaves '
+        'short slices and takes medians. Compare ratios taken within one '
+        'run, not absolute numbers across machines.'
         % (info.get('cpus', '?'), info.get('clocksource', '?'),
            host or 'not recorded'),
         '',
@@ -640,6 +641,13 @@ def header(info, release, append, host, bad):
         % (append, 'on' if info.get('slab_red_zone') == '1' else 'off',
            info.get('runs', '?')),
     ]
+    m = re.search(r'(\d+) CPUs, load average ([\d.]+) before and ([\d.]+)', host or '')
+    if m and max(float(m.group(2)), float(m.group(3))) > int(m.group(1)):
+        lines.append('')
+        lines.append('**The host was busy** (load average above its %s CPUs): '
+                     'other programs took turns with the emulated CPUs, so '
+                     'expect wide spreads and inflated times; run again on '
+                     'a quiet host for numbers to compare.' % m.group(1))
     if bad:
         lines.append('')
         lines.append('%d data lines were garbled on the console and skipped.' % bad)
