@@ -70,7 +70,7 @@ static int start_threads(unsigned int n)
 	return 0;
 }
 
-/* Wait until the stats show @what above @than; 0 or -ETIMEDOUT. */
+/* Wait until the stats counter at @off exceeds @than; 0 or -ETIMEDOUT. */
 static int wait_counter(size_t off, uint64_t than, struct bl_stats *s)
 {
 	uint64_t end = bl_now_ns() + WAIT_MS * 1000000ULL;

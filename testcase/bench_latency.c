@@ -10,10 +10,11 @@
  * pulse gives one dump; dump_reset_sec is set to 0.
  *
  * Latency: N times, wait until the timer has seen the value back at 0
- * (two more ticks), sleep a random part of an interval so pulses land
- * at any phase of the timer, stamp CLOCK_MONOTONIC and write 1000, then
- * drain until the dump arrives. Its header's trip_mono_ns (the tick that
- * saw the value) minus the stamp is one sample.
+ * (two more ticks), spin for a random time up to two real timer periods
+ * so pulses land at any phase of the timer, stamp CLOCK_MONOTONIC and
+ * write 1000, then drain until the dump arrives. Its header's
+ * trip_mono_ns (the tick that saw the value) minus the stamp is one
+ * sample.
  *
  * Missed pulses: N pulses of 1000 that go back to 0 at once, and N that
  * last half an interval; how many the timer caught (the trips counter).
@@ -94,8 +95,8 @@ static int measure_period(uint64_t interval_ns)
 }
 
 /*
- * The dump of the pulse at @stamp: the first one whose tick came after
- * @since, when the value was back at 0, so not a late dump of an
+ * The dump of the pulse just written: the first one whose tick came
+ * after @since, when the value was back at 0, so not a late dump of an
  * earlier pulse (or of another program).
  */
 static int wait_dump(int fd, uint64_t since, uint64_t *trip_ns)
