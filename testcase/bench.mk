@@ -18,3 +18,16 @@ $(BENCH_PROGS): $(BENCH_BIN)/%: testcase/%.c $(BENCH_LIB) $(BENCH_HDRS)
 $(BENCH_BIN)/bench-guest.sh: tools/bench-guest.sh
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# The parsers of the bench programs (records, procfs text) under
+# libFuzzer; `make fuzz-smoke` runs it briefly from a few real samples.
+BENCH_FUZZ := $(BUILD)/fuzz/fuzz_bench
+BENCH_FUZZ_CC ?= clang
+
+$(BENCH_FUZZ): testcase/fuzz_bench.c $(BENCH_LIB) $(BENCH_HDRS)
+	@mkdir -p $(dir $@)
+	$(BENCH_FUZZ_CC) $(USER_CFLAGS) -Itestcase \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(BENCH_LIB)
+
+FUZZ_TARGETS += $(BENCH_FUZZ)
+FUZZ_RUN_fuzz_bench := testcase/fuzz-bench.sh $(BENCH_FUZZ)

@@ -54,7 +54,8 @@ static const struct layout layouts[] = {
 static int measure(int fd, const struct bl_target *tgt,
 		   const struct layout *l, unsigned int run)
 {
-	long long before, after, slab0, slab1;
+	uint64_t slab0 = 0, slab1 = 0;
+	long long before, after;
 	struct bl_stats s;
 	unsigned int i;
 	int err = 0;
@@ -62,14 +63,14 @@ static int measure(int fd, const struct bl_target *tgt,
 	/* Let RCU-freed objects of the previous layout go first. */
 	bl_sleep_ns(200000000ULL);
 	before = bl_meminfo_kb("SUnreclaim");
-	slab0 = bl_slab_bytes();
+	err = bl_slab_bytes(&slab0);
 	for (i = 0; i < l->watches && !err; i++)
 		err = bl_watch(fd, tgt->pid, tgt->addr + (uintptr_t)i * l->stride,
 			       l->length,
 			       SLOW_NS + (l->own_interval ? i * 1000ULL : 0),
 			       INT64_C(1) << 6, 0, 0, i);
 	after = bl_meminfo_kb("SUnreclaim");
-	slab1 = bl_slab_bytes();
+	err = err ?: bl_slab_bytes(&slab1);
 	if (!err)
 		err = bl_stats_read(&s);
 	bl_cancel(fd, tgt->pid);
@@ -78,7 +79,7 @@ static int measure(int fd, const struct bl_target *tgt,
 			strerror(-err));
 		return err;
 	}
-	if (before < 0 || after < 0 || slab0 < 0 || slab1 < 0)
+	if (before < 0 || after < 0)
 		return -ENOENT;
 	printf("BENCH-DATA {\"bench\":\"memory\",\"run\":%u,\"layout\":\"%s\""
 	       ",\"watches\":%" PRIu64 ",\"timers\":%" PRIu64
@@ -86,7 +87,7 @@ static int measure(int fd, const struct bl_target *tgt,
 	       ",\"sunreclaim_kb_delta\":%lld,\"slab_bytes_delta\":%lld}\n",
 	       run, l->name, s.watches, s.timers, s.pinned_pages,
 	       (l->watches * l->stride + PAGE - 1) / PAGE, after - before,
-	       slab1 - slab0);
+	       (long long)(slab1 - slab0));
 	return 0;
 }
 

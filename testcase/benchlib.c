@@ -22,7 +22,7 @@
 #include "testlib.h"
 #include "varmon_record.h"
 
-int bl_stats_read(struct bl_stats *s)
+void bl_stats_parse(char *text, struct bl_stats *s)
 {
 	static const struct {
 		const char *key;
@@ -35,16 +35,11 @@ int bl_stats_read(struct bl_stats *s)
 		K(bytes), K(drops),
 #undef K
 	};
-	struct tl_buf b = { 0 };
 	char *line, *next;
 	size_t i;
-	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = tl_read_file(VARMON_PROC_DIR "/stats", &b);
-	if (err)
-		goto out;
-	for (line = b.s; line && *line; line = next) {
+	for (line = text; line && *line; line = next) {
 		char key[64];
 		uint64_t v;
 
@@ -57,42 +52,55 @@ int bl_stats_read(struct bl_stats *s)
 			if (!strcmp(key, keys[i].key))
 				*(uint64_t *)((char *)s + keys[i].off) = v;
 	}
-out:
+}
+
+int bl_stats_read(struct bl_stats *s)
+{
+	struct tl_buf b = { 0 };
+	int err = tl_read_file(VARMON_PROC_DIR "/stats", &b);
+
+	if (!err)
+		bl_stats_parse(b.s, s);
 	tl_buf_free(&b);
 	return err;
+}
+
+uint64_t bl_timer_irqs_parse(const char *text, int cpu)
+{
+	const char *line = strstr(text, "\nLOC:");
+	uint64_t n = 0;
+	char *end;
+	int i;
+
+	if (!line)
+		return 0;
+	line += 5;
+	for (i = 0; i <= cpu; i++) {
+		n = strtoull(line, &end, 10);
+		if (end == line)
+			return 0;
+		line = end;
+	}
+	return n;
 }
 
 uint64_t bl_timer_irqs(int cpu)
 {
 	struct tl_buf b = { 0 };
 	uint64_t n = 0;
-	char *line;
-	int i;
 
-	if (tl_read_file("/proc/interrupts", &b))
-		goto out;
-	line = strstr(b.s, "\nLOC:");
-	if (!line)
-		goto out;
-	line += 5;
-	for (i = 0; i <= cpu; i++)
-		n = strtoull(line, &line, 10);
-out:
+	if (!tl_read_file("/proc/interrupts", &b))
+		n = bl_timer_irqs_parse(b.s, cpu);
 	tl_buf_free(&b);
 	return n;
 }
 
-long long bl_slab_bytes(void)
+uint64_t bl_slab_parse(char *text)
 {
-	struct tl_buf b = { 0 };
-	long long sum = 0;
+	uint64_t sum = 0;
 	char *line, *next;
-	int err;
 
-	err = tl_read_file("/proc/slabinfo", &b);
-	if (err)
-		return err;
-	for (line = b.s; line && *line; line = next) {
+	for (line = text; line && *line; line = next) {
 		unsigned long long active, total, size;
 		char name[64];
 
@@ -101,32 +109,44 @@ long long bl_slab_bytes(void)
 			*next++ = '\0';
 		if (sscanf(line, "%63s %llu %llu %llu", name, &active, &total,
 			   &size) == 4)
-			sum += (long long)(active * size);
+			sum += (uint64_t)active * size;
 	}
-	tl_buf_free(&b);
 	return sum;
+}
+
+int bl_slab_bytes(uint64_t *bytes)
+{
+	struct tl_buf b = { 0 };
+	int err = tl_read_file("/proc/slabinfo", &b);
+
+	if (!err)
+		*bytes = bl_slab_parse(b.s);
+	tl_buf_free(&b);
+	return err;
+}
+
+long long bl_meminfo_parse(char *text, const char *key)
+{
+	size_t klen = strlen(key);
+	char *line, *next;
+
+	for (line = text; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return strtoll(line + klen + 1, NULL, 10);
+	}
+	return -ENOENT;
 }
 
 long long bl_meminfo_kb(const char *key)
 {
 	struct tl_buf b = { 0 };
-	size_t klen = strlen(key);
-	long long kb = -ENOENT;
-	char *line, *next;
-	int err;
+	long long kb;
+	int err = tl_read_file("/proc/meminfo", &b);
 
-	err = tl_read_file("/proc/meminfo", &b);
-	if (err)
-		return err;
-	for (line = b.s; line && *line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			kb = strtoll(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
+	kb = err ? err : bl_meminfo_parse(b.s, key);
 	tl_buf_free(&b);
 	return kb;
 }

@@ -41,12 +41,22 @@ uint64_t bl_timer_irqs(int cpu);
 
 /*
  * Bytes in live slab objects, summed over /proc/slabinfo (active objects
- * times object size), or -errno. Unlike meminfo, not rounded to slabs.
+ * times object size). Unlike meminfo, not rounded to whole slabs.
  */
-long long bl_slab_bytes(void);
+int bl_slab_bytes(uint64_t *bytes);
 
 /* A line of /proc/meminfo in kB ("SUnreclaim"), or -errno. */
 long long bl_meminfo_kb(const char *key);
+
+/*
+ * The parsers behind the four above, on a file's NUL-terminated text
+ * (split in place into lines where they take a char *); fuzz_bench
+ * feeds them anything.
+ */
+void bl_stats_parse(char *text, struct bl_stats *s);
+uint64_t bl_timer_irqs_parse(const char *text, int cpu);
+uint64_t bl_slab_parse(char *text);
+long long bl_meminfo_parse(char *text, const char *key);
 
 /* CLOCK_MONOTONIC (or @clk) in nanoseconds. */
 uint64_t bl_now_ns(void);
