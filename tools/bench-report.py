@@ -613,8 +613,14 @@ def memory_section(t, rows):
               [r['pinned_pages'] / r['watches'] for r in runs], 'frac')
 
 
-def header(info, release, append, host, bad):
+def header(info, release, append, host, cpus, load, bad):
     kernel = info.get('kernel', release)
+    loads = [float(x) for x in load.split()]
+    if cpus and loads:
+        host = '%s, %d CPUs, load average %.2f before the run and %.2f - %.2f ' \
+            'during it (2 of that is the VM itself)' % (
+                host, cpus, loads[0], min(loads[1:] or loads),
+                max(loads[1:] or loads))
     lines = [
         '## make bench: %s' % kernel,
         '',
@@ -641,13 +647,15 @@ def header(info, release, append, host, bad):
         % (append, 'on' if info.get('slab_red_zone') == '1' else 'off',
            info.get('runs', '?')),
     ]
-    m = re.search(r'(\d+) CPUs, load average ([\d.]+) before and ([\d.]+)', host or '')
-    if m and max(float(m.group(2)), float(m.group(3))) > int(m.group(1)):
+    # The VM's two vCPU threads make a load of 2 on their own; more than
+    # one runnable thread besides them, and they wait for a CPU.
+    if cpus and loads and max(loads[1:] or loads) > cpus + 1:
         lines.append('')
-        lines.append('**The host was busy** (load average above its %s CPUs): '
-                     'other programs took turns with the emulated CPUs, so '
-                     'expect wide spreads and inflated times; run again on '
-                     'a quiet host for numbers to compare.' % m.group(1))
+        lines.append('**The host was busy** (load average above %d while the '
+                     'VM ran): other programs took turns with the emulated '
+                     'CPUs, so expect wide spreads and inflated times; run '
+                     'again on a quiet host for numbers to compare.'
+                     % (cpus + 1))
     if bad:
         lines.append('')
         lines.append('%d data lines were garbled on the console and skipped.' % bad)
@@ -664,8 +672,8 @@ def cmd_report(args):
     capture_section(t, rows)
     ucli_section(t, rows)
     memory_section(t, rows)
-    text = header(info, args.release, args.append, args.host, bad) + '\n' + \
-        t.markdown()
+    text = header(info, args.release, args.append, args.host, args.cpus,
+                  args.load, bad) + '\n' + t.markdown()
     if errors:
         text += '\nMeasurements that failed:\n\n' + '\n'.join(
             '- %s: %s' % (r.get('bench'), r['error']) for r in errors) + '\n'
@@ -673,6 +681,7 @@ def cmd_report(args):
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
     with open(args.json, 'w') as f:
         json.dump({'info': info, 'release': args.release, 'host': args.host,
+                   'host_cpus': args.cpus, 'host_load': args.load,
                    'cmdline_append': args.append, 'garbled_lines': bad,
                    'rows': t.json, 'errors': errors, 'raw': rows}, f, indent=1)
         f.write('\n')
@@ -699,6 +708,9 @@ def main():
     r.add_argument('--release', default='')
     r.add_argument('--append', default='')
     r.add_argument('--host', default='')
+    r.add_argument('--cpus', type=int, default=0)
+    r.add_argument('--load', default='',
+                   help='load average before the run, then min and max during')
     args = ap.parse_args()
     return cmd_ucli(args) if args.cmd == 'ucli' else cmd_report(args)
 

@@ -50,7 +50,12 @@ read -r release _ kdir <<<"$line"
 # Work outside the tree: other builds in the same checkout may clean
 # build/ at any time. The results are copied to build/bench/ at the end.
 out=$(mktemp -d "${TMPDIR:-/tmp}/varmon-bench.XXXXXX")
-trap 'rm -rf "$out"' EXIT
+sampler=
+cleanup() {
+	[ -z "$sampler" ] || kill "$sampler" 2>/dev/null || true
+	rm -rf "$out"
+}
+trap cleanup EXIT
 dest=$top/build/bench/$release
 
 echo "bench: building the module for $release, the bench programs and ucli"
@@ -93,15 +98,19 @@ append="clocksource=tsc tsc=reliable slub_debug=- page_poison=0 kfence.sample_in
 
 echo "bench: booting $release under QEMU (TCG); about 5 minutes"
 # Other programs on the host slow the emulated CPUs down: say how busy
-# the host was.
+# the host was, before and (sampled) during the run.
 load_before=$(cut -d ' ' -f 1 /proc/loadavg)
+while sleep 10; do cut -d ' ' -f 1 /proc/loadavg; done >"$out/load" &
+sampler=$!
 set +e
 "$here/vm.sh" --kernel "$release" --module "$ko" --bin "$bld/vm/bin" \
 	--append "$append" --timeout 900 --log "$out/console.log" \
 	--run "sh /varmon/bin/bench-guest.sh $runs" >"$out/vm.out" 2>&1
 status=$?
 set -e
-load_after=$(cut -d ' ' -f 1 /proc/loadavg)
+kill "$sampler" 2>/dev/null || true
+sampler=
+load_during=$(sort -n "$out/load" | sed -n '1p;$p' | paste -sd ' ')
 grep '^vm: \(booting\|FAIL\|guest\|console clean\|[^ ]*: .* s to init\)' "$out/vm.out" || true
 if [ ! -s "$out/console.log" ]; then
 	echo "bench: vm.sh did not boot the VM:" >&2
@@ -124,7 +133,8 @@ python3 "$here/bench-report.py" ucli --console "$out/console.log" \
 python3 "$here/bench-report.py" report --console "$out/console.log" \
 	--data "$out/ucli.data" --json "$out/bench.json" --markdown "$out/bench.md" \
 	--release "$release" --append "$append" \
-	--host "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $(nproc) CPUs, load average $load_before before and $load_after after the VM run"
+	--host "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+	--cpus "$(nproc)" --load "$load_before ${load_during:-$load_before}"
 mkdir -p "$dest"
 cp "$out/ucli.data" "$out/bench.md" "$out/bench.json" "$dest/"
 cp "$out/bench.json" "$top/build/bench/bench.json"
