@@ -72,6 +72,28 @@ static int varmon_tunable_open(struct inode *inode, struct file *file)
 	return single_open(file, varmon_tunable_show, pde_data(inode));
 }
 
+/* A decimal number, optionally one newline: longer than this is junk. */
+#define VARMON_NUMBER_MAX	24
+
+/*
+ * Parse all @count bytes a user wrote as one decimal number: a NUL, junk
+ * after the number, or more bytes than any number needs is -EINVAL, and
+ * unreadable memory -EFAULT (kstrto*_from_user() would look at a prefix).
+ */
+static int varmon_parse_u64(const char __user *buf, size_t count, u64 *val)
+{
+	char text[VARMON_NUMBER_MAX + 1];
+
+	if (!count || count > VARMON_NUMBER_MAX)
+		return -EINVAL;
+	if (copy_from_user(text, buf, count))
+		return -EFAULT;
+	text[count] = '\0';
+	if (strlen(text) != count)
+		return -EINVAL;
+	return kstrtoull(text, 10, val);
+}
+
 static int varmon_tunable_reject(const struct varmon_tunable *tun,
 				 const char *why)
 {
@@ -102,7 +124,9 @@ static ssize_t varmon_tunable_write(struct file *file, const char __user *buf,
 	/* One whole number per write; a continuation is not a number. */
 	if (*ppos)
 		return varmon_tunable_reject(tun, "partial write");
-	err = kstrtoull_from_user(buf, count, 10, &val);
+	err = varmon_parse_u64(buf, count, &val);
+	if (err == -EFAULT)
+		return err;
 	if (err)
 		return varmon_tunable_reject(tun, "not a decimal number in range");
 	if (val < tun->min || val > tun->max)
@@ -219,10 +243,13 @@ static ssize_t varmon_calibrate_write(struct file *file,
 				      const char __user *buf, size_t count,
 				      loff_t *ppos)
 {
-	unsigned int rounds;
+	u64 rounds;
+	int err;
 
-	if (kstrtouint_from_user(buf, count, 10, &rounds) || !rounds ||
-	    rounds > 100000) {
+	err = varmon_parse_u64(buf, count, &rounds);
+	if (err == -EFAULT)
+		return err;
+	if (err || !rounds || rounds > 100000) {
 		pr_warn_ratelimited("calibrate: write rejected: not a number of rounds in 1..100000\n");
 		return -EINVAL;
 	}

@@ -332,23 +332,30 @@ void varmon_timer_release(struct varmon_timer *t)
  */
 u64 varmon_timer_calibrate(unsigned int rounds, unsigned int *words)
 {
+	/* Rounds per lock hold: interrupts stay off about as long as a tick. */
+	const unsigned int chunk = 64;
+	unsigned int r, n, k, i, nr = 0;
 	struct varmon_timer *t;
 	u64 total = 0, sink = 0;
-	unsigned int r, i;
 
 	lockdep_assert_held(&varmon_lock);
 	*words = 0;
 	list_for_each_entry(t, &varmon_timers, node) {
-		u64 start;
+		for (r = 0; r < rounds; r += n) {
+			u64 start;
 
-		raw_spin_lock_irq(&t->lock);
-		start = ktime_get_ns();
-		for (r = 0; r < rounds; r++)
-			for (i = 0; i < t->nr; i++)
-				sink += varmon_read_value(t->slots[i]);
-		total += ktime_get_ns() - start;
-		*words += t->nr;
-		raw_spin_unlock_irq(&t->lock);
+			n = min(chunk, rounds - r);
+			raw_spin_lock_irq(&t->lock);
+			start = ktime_get_ns();
+			for (k = 0; k < n; k++)
+				for (i = 0; i < t->nr; i++)
+					sink += varmon_read_value(t->slots[i]);
+			total += ktime_get_ns() - start;
+			nr = t->nr;
+			raw_spin_unlock_irq(&t->lock);
+			cond_resched();
+		}
+		*words += nr;
 	}
 	/* Keep the reads: the compiler must not drop an unused sum. */
 	OPTIMIZER_HIDE_VAR(sink);

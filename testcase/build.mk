@@ -7,7 +7,8 @@
 TC_BIN := $(BUILD)/vm/bin
 TC_CFLAGS := $(USER_CFLAGS) -Itestcase -static
 TC_HDRS := $(wildcard uapi/*.h) testcase/tap.h testcase/testlib.h
-TC_DEMOS := $(TC_BIN)/helloworld $(TC_BIN)/userstack $(TC_BIN)/hptest
+TC_DEMOS := $(TC_BIN)/helloworld $(TC_BIN)/userstack $(TC_BIN)/hptest \
+	    $(TC_BIN)/perf_hold
 TC_TESTS := $(patsubst testcase/%.c,$(TC_BIN)/%,$(wildcard testcase/test_*.c))
 
 VM_PROGS += $(TC_DEMOS) $(TC_TESTS) $(TC_BIN)/run-vm-tests.sh
@@ -15,7 +16,7 @@ VM_PROGS += $(TC_DEMOS) $(TC_TESTS) $(TC_BIN)/run-vm-tests.sh
 $(TC_BIN):
 	mkdir -p $@
 
-$(TC_BIN)/helloworld $(TC_BIN)/hptest: $(TC_BIN)/%: testcase/%.c $(TC_HDRS) | $(TC_BIN)
+$(TC_BIN)/helloworld $(TC_BIN)/hptest $(TC_BIN)/perf_hold: $(TC_BIN)/%: testcase/%.c $(TC_HDRS) | $(TC_BIN)
 	$(CC) $(TC_CFLAGS) -o $@ $<
 
 # The capture tests need a chain an unwinder can only walk with .eh_frame.

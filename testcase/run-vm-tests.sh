@@ -42,6 +42,13 @@ unload() {
 # The hugetlb tests need reserved pages; the guest init usually did it.
 [ "$(cat /proc/sys/vm/nr_hugepages)" -gt 0 ] || echo 16 > /proc/sys/vm/nr_hugepages
 
+# Keep perf_sched_events on: toggling it crashes 6.12 under TCG (perf_hold.c).
+hold=
+if [ -x "$bin/perf_hold" ]; then
+	"$bin/perf_hold" &
+	hold=$!
+fi
+
 found=0
 for t in "$bin"/test_*; do
 	[ -x "$t" ] || continue
@@ -85,6 +92,7 @@ for t in "$bin"/test_*; do
 	fi
 done
 [ "$found" -eq 1 ] || not_ok "no test programs in $bin"
+[ -z "$hold" ] || kill "$hold"
 
 echo "# run-vm-tests: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
