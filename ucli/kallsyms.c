@@ -13,6 +13,8 @@ struct ksyms {
 	struct ksym *syms;
 	size_t nr, cap;
 	bool hidden;
+	uint64_t sched_start;	/* __sched_text_start, 0 when absent */
+	uint64_t sched_end;	/* __sched_text_end */
 };
 
 static bool is_text_type(char t)
@@ -78,6 +80,10 @@ struct ksyms *ksyms__parse(const char *buf, size_t len)
 			any_nonzero = true;
 		if (!is_text_type(type_s[0]) || !addr)
 			continue;
+		if (!mod && !strcmp(name, "__sched_text_start"))
+			k->sched_start = addr;
+		else if (!mod && !strcmp(name, "__sched_text_end"))
+			k->sched_end = addr;
 		if (mod) {
 			size_t ml = strlen(mod);
 
@@ -96,6 +102,12 @@ struct ksyms *ksyms__parse(const char *buf, size_t len)
 	if (k->nr)
 		qsort(k->syms, k->nr, sizeof(*k->syms), cmp_ksym);
 	return k;
+}
+
+bool ksyms__in_sched(const struct ksyms *k, uint64_t addr, bool *known)
+{
+	*known = k->sched_start && k->sched_end > k->sched_start;
+	return *known && addr >= k->sched_start && addr < k->sched_end;
 }
 
 struct ksyms *ksyms__load(const char *path, int *err)

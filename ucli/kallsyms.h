@@ -30,6 +30,11 @@ const struct ksym *ksyms__map_addr(const struct ksyms *k, uint64_t addr,
 				   uint64_t *off);
 
 size_t ksyms__count(const struct ksyms *k);
+/*
+ * Is @addr scheduler code (.sched.text), as the kernel's get_wchan()
+ * skips? *known says whether the file names that section at all.
+ */
+bool ksyms__in_sched(const struct ksyms *k, uint64_t addr, bool *known);
 /* All addresses read as zero: the reader lacks CAP_SYSLOG (kptr_restrict). */
 bool ksyms__hidden(const struct ksyms *k);
 

@@ -162,11 +162,13 @@ static void put_task(struct jsonw *w, const struct rdump *rd, const struct rtask
 		jsonw_int_field(w, "syscall", t->syscall_nr);
 	else
 		put_unavailable(w, "syscall", "not recorded");
-	if (!(t->avail & VARMON_AVAIL_WCHAN)) {
+	if (!(t->avail & VARMON_AVAIL_WCHAN) && !rt->wchan_derived) {
 		put_unavailable(w, "wchan", "not recorded");
 	} else {
 		jsonw_name(w, "wchan");
 		put_frame(w, &rt->wchan, false);
+		if (rt->wchan_derived)
+			jsonw_bool_field(w, "wchan_from_kernel_stack", true);
 	}
 
 	if (rt->ustack_missing) {

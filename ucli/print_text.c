@@ -199,7 +199,10 @@ static void print_task(FILE *f, const struct rdump *rd, const struct rtask *rt)
 	else
 		fprintf(f, "%d", t->syscall_nr);
 	fputs(", wchan: ", f);
-	if (!(t->avail & VARMON_AVAIL_WCHAN))
+	if (rt->wchan_derived) {
+		put_kframe(f, &rt->wchan);
+		fputs(" (from the kernel stack)", f);
+	} else if (!(t->avail & VARMON_AVAIL_WCHAN))
 		fputs(NOT_RECORDED, f);
 	else if (!t->wchan)
 		fputs("none or hidden", f);

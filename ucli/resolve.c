@@ -210,6 +210,33 @@ static const char *ustack_state_reason(uint8_t state)
 	}
 }
 
+/*
+ * The module cannot call get_wchan() (not exported), so do what it does
+ * with the recorded kernel stack: for a task that is not running, the
+ * first return address outside the scheduler's .sched.text.
+ */
+static void derive_wchan(struct symbolizer *s, struct rtask *rt)
+{
+	const struct rec_task *t = rt->rt;
+	bool known;
+
+	if (t->t->state == 'R' || !t->nr_kstack || !s->ksyms_apply)
+		return;
+	for (size_t i = 0; i < t->nr_kstack; i++) {
+		uint64_t addr = t->kstack[i];
+
+		if (!addr)
+			return;	/* hidden from this reader */
+		if (ksyms__in_sched(get_ksyms(s), addr, &known))
+			continue;
+		if (!known)
+			return;
+		kframe(s, addr, &rt->wchan);
+		rt->wchan_derived = true;
+		return;
+	}
+}
+
 static void resolve_task(struct symbolizer *s, struct rtask *rt,
 			 struct uspace *us)
 {
@@ -222,6 +249,8 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 	rt->nr_k = t->nr_kstack;
 	if (t->t->wchan)
 		kframe(s, t->t->wchan, &rt->wchan);
+	else if (!(t->t->avail & VARMON_AVAIL_WCHAN))
+		derive_wchan(s, rt);
 
 	if (t->t->ustack_state != VARMON_USTACK_OK) {
 		rt->ustack_missing = ustack_state_reason(t->t->ustack_state);

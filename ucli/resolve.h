@@ -44,6 +44,7 @@ struct rtask {
 	struct rframe *kframes;
 	size_t nr_k;
 	struct rframe wchan;
+	bool wchan_derived;	/* from the kernel stack, not the record */
 };
 
 struct rdump {

@@ -36,7 +36,7 @@ export UCLI_DEBUG_DIR=$tmp/no-debug
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..53"
+echo "1..54"
 
 ok() {
 	n=$((n + 1))
@@ -341,6 +341,14 @@ else
 	diff -u "$vm/userstack.text" "$tmp/vm.txt" | head -20 | sed 's/^/# /'
 	not_ok "VM dump prints as saved"
 fi
+# wchan is derived as get_wchan() does: the first frame outside
+# .sched.text (here __schedule, schedule and do_nanosleep).
+{ cat "$vm/kallsyms"; echo "ffffffffb8a523c0 T __sched_text_start"
+  echo "ffffffffb8a59000 T __sched_text_end"; } >"$tmp/kallsyms.sched"
+"$ucli" report --symfs "$tmp/vm-root" --kallsyms "$tmp/kallsyms.sched" \
+	"$vm/userstack.rec" 2>/dev/null >"$tmp/vm-w.txt"
+check "VM dump: wchan from the kernel stack, past .sched.text" \
+	has "$tmp/vm-w.txt" 'syscall: 230, wchan: 0xffffffffb815674e hrtimer_nanosleep+0x9e ([kernel.kallsyms]) (from the kernel stack)'
 # This host's /proc/kallsyms must not name another boot's addresses.
 env -u UCLI_KALLSYMS "$ucli" report --symfs "$tmp/vm-root" "$vm/userstack.rec" \
 	>"$tmp/vm2.txt" 2>"$tmp/vm2.err"
@@ -449,5 +457,5 @@ wait "$target_pid" 2>/dev/null
 target_pid=
 
 echo "# $((n - failed)) passed, $failed failed"
-[ "$n" -eq 53 ] || echo "# planned 53 tests, ran $n"
+[ "$n" -eq 54 ] || echo "# planned 54 tests, ran $n"
 [ $failed -eq 0 ]
