@@ -30,7 +30,7 @@ HOST_TESTS :=
 FUZZ_TARGETS :=
 
 .PHONY: all module userspace vm-progs host-tests fuzz-smoke check demo \
-	deps clean dkms-source install uninstall check-all check-debug
+	deps clean dkms-source install uninstall check-all check-debug bench
 
 all: module userspace
 
@@ -110,6 +110,11 @@ check: deps
 check-all:
 	tools/deps.sh rt
 	VARMON_KERNELS="6.1 6.12 6.1-rt 6.12-rt debug-cached" tools/check.sh
+
+# Benchmarks (not tests): one VM boot, a Markdown table and
+# build/bench/bench.json. make bench BENCH_KERNEL=6.12 for another kernel.
+bench: deps
+	tools/bench.sh
 
 # The suite on Linux 7.2 with KASAN, lockdep and kmemleak, built from
 # Debian sid's source on first use (30-45 minutes, then cached).
