@@ -274,7 +274,7 @@ def fmt(x, unit):
     if unit == '/s':
         return '%.0f/s' % x
     if unit == 'frac':
-        return '%.3f' % x
+        return '%.3g' % x
     return '%g %s' % (x, unit)
 
 
