@@ -59,12 +59,6 @@ s64 varmon_value_extend(const struct varmon_watch_k *w, u64 raw)
 	return (s64)(raw << shift) >> shift;
 }
 
-/* a < b, signed or unsigned as the watch says. */
-static bool varmon_less(bool is_unsigned, s64 a, s64 b)
-{
-	return is_unsigned ? (u64)a < (u64)b : a < b;
-}
-
 /* What is wrong with the condition fields of a request, or NULL. */
 static const char *varmon_cond_problem(const struct varmon_watch *uw)
 {

@@ -7,6 +7,7 @@
 #include <linux/capability.h>
 #include <linux/kernel.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
@@ -84,7 +85,10 @@ static int varmon_parse_u64(const char __user *buf, size_t count, u64 *val)
 {
 	char text[VARMON_NUMBER_MAX + 1];
 
-	if (!count || count > VARMON_NUMBER_MAX)
+	if (count > VARMON_NUMBER_MAX)
+		/* Too long for a number; a bad address still says so first. */
+		return fault_in_readable(buf, count) ? -EFAULT : -EINVAL;
+	if (!count)
 		return -EINVAL;
 	if (copy_from_user(text, buf, count))
 		return -EFAULT;

@@ -160,6 +160,12 @@ long varmon_ioctl_cancel(struct file *file, void __user *argp);
 void varmon_file_release(struct file *file);
 void varmon_watch_exit(void);
 
+/* a < b, signed or unsigned as a watch says. */
+static inline bool varmon_less(bool is_unsigned, s64 a, s64 b)
+{
+	return is_unsigned ? (u64)a < (u64)b : a < b;
+}
+
 /* cond.c */
 const char *varmon_cond_name(u8 cond);
 s64 varmon_value_extend(const struct varmon_watch_k *w, u64 raw);
