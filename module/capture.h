@@ -18,9 +18,9 @@
  * struct varmon_writer - the thread whose write tripped a hardware watch
  * @pid:	its thread id (initial pid namespace)
  * @regs:	its user registers at the write
- * @sp:		user address of @stack[0] (its stack pointer)
  * @stack_len:	bytes in @stack
- * @stack:	top of its user stack, copied in the breakpoint handler
+ * @stack:	top of its user stack from its RSP, copied in the
+ *		breakpoint handler
  *
  * Taken synchronously because the writer is running: its saved registers
  * and stack would be stale by the time the capture work runs.
@@ -28,7 +28,6 @@
 struct varmon_writer {
 	pid_t pid;
 	struct varmon_regs regs;
-	u64 sp;
 	u32 stack_len;
 	const u8 *stack;
 };

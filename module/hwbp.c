@@ -118,7 +118,6 @@ static void varmon_hw_handler(struct perf_event *bp,
 	varmon_pt_regs_copy(&hw->writer.regs, regs);
 	hw->writer.regs.reg[VARMON_REG_FS_BASE] = current->thread.fsbase;
 	hw->writer.regs.reg[VARMON_REG_GS_BASE] = current->thread.gsbase;
-	hw->writer.sp = regs->sp;
 	hw->writer.stack_len = varmon_hw_copy_stack(hw->stack, regs->sp,
 						    hw->stack_cap);
 	hw->pending = true;

@@ -216,6 +216,44 @@ static bool varmon_emit_ustack(struct varmon_dump_ctx *dc,
 }
 
 /*
+ * USTACK and REGS sections from a copy taken earlier (by the breakpoint
+ * handler or on the task's CPU): @len bytes of @stack from @regs' RSP.
+ */
+static bool varmon_emit_user_copy(struct varmon_dump_ctx *dc,
+				  struct varmon_rec_task *rec,
+				  const struct varmon_regs *regs_copy,
+				  const u8 *stack, size_t len)
+{
+	struct varmon_stage *st = dc->st;
+	struct varmon_ustack *us;
+	struct varmon_regs *regs;
+
+	if (len) {
+		if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
+			return false;
+		us = varmon_stage_put(st, sizeof(*us) + len);
+		if (!us)
+			return false;
+		us->sp = regs_copy->reg[VARMON_REG_RSP];
+		us->len = len;
+		memcpy(us + 1, stack, len);
+		varmon_stage_sec_end(st);
+		rec->avail |= VARMON_AVAIL_USTACK;
+	}
+	if (!varmon_stage_sec_begin(st, VARMON_SEC_REGS))
+		return false;
+	regs = varmon_stage_put(st, sizeof(*regs));
+	if (!regs)
+		return false;
+	*regs = *regs_copy;
+	varmon_stage_sec_end(st);
+	rec->avail |= VARMON_AVAIL_REGS;
+	rec->ustack_state = len || !dc->ustack_bytes ? VARMON_USTACK_OK :
+			    VARMON_USTACK_FAULT;
+	return true;
+}
+
+/*
  * The thread whose write tripped a hardware watch was running then; the
  * breakpoint handler took its registers and stack on the spot.
  */
@@ -224,9 +262,6 @@ static bool varmon_emit_writer(struct varmon_dump_ctx *dc,
 {
 	const struct varmon_writer *w = dc->writer;
 	struct varmon_stage *st = dc->st;
-	size_t len = min_t(size_t, w->stack_len, dc->ustack_bytes);
-	struct varmon_ustack *us;
-	struct varmon_regs *regs;
 
 	/*
 	 * It wrote from user mode: an empty kernel stack says so. Its
@@ -237,29 +272,10 @@ static bool varmon_emit_writer(struct varmon_dump_ctx *dc,
 	varmon_stage_sec_end(st);
 	rec->avail |= VARMON_AVAIL_KSTACK;
 
-	if (len) {
-		if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
-			return false;
-		us = varmon_stage_put(st, sizeof(*us) + len);
-		if (!us)
-			return false;
-		us->sp = w->sp;
-		us->len = len;
-		memcpy(us + 1, w->stack, len);
-		varmon_stage_sec_end(st);
-		rec->avail |= VARMON_AVAIL_USTACK;
-	}
-	if (!varmon_stage_sec_begin(st, VARMON_SEC_REGS))
-		return false;
-	regs = varmon_stage_put(st, sizeof(*regs));
-	if (!regs)
-		return false;
-	*regs = w->regs;
-	varmon_stage_sec_end(st);
-	rec->avail |= VARMON_AVAIL_REGS;
-	rec->ustack_state = len || !dc->ustack_bytes ? VARMON_USTACK_OK :
-			    VARMON_USTACK_FAULT;
-	return true;
+	/* The handler copied from the RSP it recorded in the registers. */
+	return varmon_emit_user_copy(dc, rec, &w->regs, w->stack,
+				     min_t(size_t, w->stack_len,
+					   dc->ustack_bytes));
 }
 
 static bool varmon_emit_oncpu_user(struct varmon_dump_ctx *dc,
@@ -321,36 +337,14 @@ static bool varmon_emit_oncpu_user(struct varmon_dump_ctx *dc,
 				   struct varmon_rec_task *rec)
 {
 	const struct varmon_oncpu *oc = dc->oncpu;
-	struct varmon_stage *st = dc->st;
-	struct varmon_ustack *us;
-	struct varmon_regs *regs;
 
 	if (!oc->regs_ok) {
 		rec->ustack_state = VARMON_USTACK_FAULT;
 		return true;
 	}
-	if (oc->ustack_len) {
-		if (!varmon_stage_sec_begin(st, VARMON_SEC_USTACK))
-			return false;
-		us = varmon_stage_put(st, sizeof(*us) + oc->ustack_len);
-		if (!us)
-			return false;
-		us->sp = oc->regs.reg[VARMON_REG_RSP];
-		us->len = oc->ustack_len;
-		memcpy(us + 1, oc->ustack, oc->ustack_len);
-		varmon_stage_sec_end(st);
-		rec->avail |= VARMON_AVAIL_USTACK;
-	}
-	if (!varmon_stage_sec_begin(st, VARMON_SEC_REGS))
+	if (!varmon_emit_user_copy(dc, rec, &oc->regs, oc->ustack,
+				   oc->ustack_len))
 		return false;
-	regs = varmon_stage_put(st, sizeof(*regs));
-	if (!regs)
-		return false;
-	*regs = oc->regs;
-	varmon_stage_sec_end(st);
-	rec->avail |= VARMON_AVAIL_REGS;
-	rec->ustack_state = oc->ustack_len || !dc->ustack_bytes ?
-			    VARMON_USTACK_OK : VARMON_USTACK_FAULT;
 	/* In the kernel: in a syscall, or -1 for an interrupt or exception. */
 	if (!oc->in_user) {
 		rec->syscall_nr = (s32)oc->regs.reg[VARMON_REG_ORIG_RAX];
