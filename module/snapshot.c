@@ -396,9 +396,14 @@ static bool varmon_emit_stacks(struct varmon_dump_ctx *dc,
 		return varmon_emit_oncpu(dc, rec, task, mm);
 	if (writer)
 		return varmon_emit_writer(dc, rec);
-	if (!varmon_emit_kstack(dc->st, rec, task))
+	if (!varmon_emit_kstack(dc->st, rec, task) ||
+	    !varmon_emit_user(dc, rec, task, mm))
 		return false;
-	return varmon_emit_user(dc, rec, task, mm);
+	/* A stack that vanished under a task on its way out: say why. */
+	if (rec->ustack_state == VARMON_USTACK_FAULT &&
+	    READ_ONCE(task->flags) & PF_EXITING)
+		rec->ustack_state = VARMON_USTACK_EXITING;
+	return true;
 }
 
 static bool varmon_emit_kpriv(struct varmon_stage *st,

@@ -204,7 +204,7 @@ static const char *ustack_state_reason(uint8_t state)
 	case VARMON_USTACK_FAULT:
 		return "the stack could not be read";
 	case VARMON_USTACK_EXITING:
-		return "the task was exiting (no address space)";
+		return "the task was exiting (its memory was going away)";
 	default:
 		return "unknown reason";
 	}
