@@ -78,6 +78,48 @@ static int finish_report(struct report *r, FILE *out, int ret)
 	return ret;
 }
 
+/*
+ * Options of the commands that print reports (dump, report, follow):
+ * -o, --format and the report options, then @operands operands.
+ * Returns -1 to go on, or the exit status.
+ */
+static int parse_report_options(int argc, char **argv,
+				void (*usage)(FILE *), int operands)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		REPORT_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "o:f:h", opts, NULL)) != -1) {
+		int handled = report_option(c, optarg);
+
+		if (handled < 0)
+			return 2;
+		if (handled)
+			continue;
+		switch (c) {
+		case 'o':
+			env.output = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - operands) {
+		usage(stderr);
+		return 2;
+	}
+	return -1;
+}
+
 static void dump_usage(FILE *f)
 {
 	fprintf(f,
@@ -96,40 +138,14 @@ static void dump_usage(FILE *f)
 
 int cmd_dump(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		REPORT_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct drain_buf b = { 0 };
 	struct report *r;
 	FILE *out;
-	int c, fd, ret;
+	int fd, ret;
 
-	while ((c = getopt_long(argc, argv, "o:f:h", opts, NULL)) != -1) {
-		int handled = report_option(c, optarg);
-
-		if (handled < 0)
-			return 2;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'o':
-			env.output = optarg;
-			break;
-		case 'h':
-			dump_usage(stdout);
-			return 0;
-		default:
-			dump_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		dump_usage(stderr);
-		return 2;
-	}
+	ret = parse_report_options(argc, argv, dump_usage, 0);
+	if (ret >= 0)
+		return ret;
 	msg_json_mode(env.pr->json_messages);
 	fd = device__open(O_RDONLY);
 	if (fd < 0)
@@ -255,41 +271,16 @@ static void report_usage(FILE *f)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		REPORT_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *path;
 	struct report *r;
 	char *buf;
 	FILE *out;
-	int c, fd, ret = 0;
+	int fd, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "o:f:h", opts, NULL)) != -1) {
-		int handled = report_option(c, optarg);
-
-		if (handled < 0)
-			return 2;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'o':
-			env.output = optarg;
-			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			report_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc - 1) {
-		report_usage(stderr);
-		return 2;
-	}
+	ret = parse_report_options(argc, argv, report_usage, 1);
+	if (ret >= 0)
+		return ret;
+	ret = 0;
 	msg_json_mode(env.pr->json_messages);
 	path = argv[optind];
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
@@ -393,39 +384,13 @@ static void follow_usage(FILE *f)
 
 int cmd_follow(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
-		REPORT_LONG_OPTIONS,
-		{ NULL, 0, NULL, 0 },
-	};
 	struct report *r;
 	FILE *out;
-	int c, fd, ret;
+	int fd, ret;
 
-	while ((c = getopt_long(argc, argv, "o:f:h", opts, NULL)) != -1) {
-		int handled = report_option(c, optarg);
-
-		if (handled < 0)
-			return 2;
-		if (handled)
-			continue;
-		switch (c) {
-		case 'o':
-			env.output = optarg;
-			break;
-		case 'h':
-			follow_usage(stdout);
-			return 0;
-		default:
-			follow_usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		follow_usage(stderr);
-		return 2;
-	}
+	ret = parse_report_options(argc, argv, follow_usage, 0);
+	if (ret >= 0)
+		return ret;
 	msg_json_mode(env.pr->json_messages);
 	setup_signals();
 	fd = device__open(O_RDONLY);
