@@ -47,6 +47,7 @@
 #include "rec_check.h"
 #include "tap.h"
 #include "testlib.h"
+#include "hardening.h"
 
 #define PAGE		4096UL
 #define KO_DEFAULT	"/varmon/variable_monitor.ko"
@@ -202,41 +203,11 @@ static int hammer_stop(struct hammer *h)
 
 /* ---- the checks after a storm ---- */
 
-static int kernel_clean(void)
-{
-	struct tl_buf b = { 0 };
-	char line[512];
-	long long taint = tl_tainted();
-	int bad;
-
-	TAP_EXPECT(!tl_kmsg_collect(kmsg_all, &b), "cannot read /dev/kmsg");
-	bad = tl_kmsg_problem(&b, line, sizeof(line));
-	tl_buf_free(&b);
-	TAP_EXPECT(!bad, "kernel log: %s", line);
-	TAP_EXPECT(taint == taint_start,
-		   "kernel taint went from %lld to %lld", taint_start, taint);
-	return TAP_PASS;
-}
-
 static int all_gone(void)
 {
-	static const char *const keys[] = { "watches", "pinned_pages",
-					    "timers" };
-	uint64_t v = 0, acq, rel;
-	size_t i;
+	int ret = hard_counters_zero();
 
-	for (i = 0; i < TAP_COUNT(keys); i++) {
-		int err = tl_wait_stat(keys[i], 0);
-
-		tl_stat(keys[i], &v);
-		TAP_EXPECT(!err, "stats %s stays at %" PRIu64 ", want 0",
-			   keys[i], v);
-	}
-	TAP_EXPECT(tl_watch_count(0) == 0, "the watches file lists watches");
-	TAP_EXPECT(!tl_wait_pins_balanced(&acq, &rel),
-		   "nr_foll_pin_acquired %" PRIu64 " != nr_foll_pin_released %"
-		   PRIu64, acq, rel);
-	return kernel_clean();
+	return ret ? ret : hard_kernel_clean(kmsg_all, taint_start);
 }
 
 static int set_tunables(uint64_t dump_reset)
@@ -1412,7 +1383,7 @@ static int test_rmmod_after(void)
 	err = syscall(SYS_finit_module, fd, "", 0) < 0 ? errno : 0;
 	close(fd);
 	TAP_EXPECT(!err, "reload: %s", errname(err));
-	return kernel_clean();
+	return hard_kernel_clean(kmsg_all, taint_start);
 }
 
 static const struct tap_test tests[] = {

@@ -40,6 +40,7 @@
 #include "rec_check.h"
 #include "tap.h"
 #include "testlib.h"
+#include "hardening.h"
 
 #define PAGE		4096UL
 #define KERNEL_ADDR	0xffffffff81000000ULL	/* kernel text */
@@ -266,44 +267,6 @@ static int arg_errno(size_t readable, uint32_t usize, size_t ver0)
 }
 
 /* ---- kernel log and counters ---- */
-
-/* The kernel log since @kfd was opened has no problem, taint unchanged. */
-static int kernel_clean(int kfd)
-{
-	struct tl_buf b = { 0 };
-	char line[512];
-	long long taint = tl_tainted();
-	int bad;
-
-	TAP_EXPECT(!tl_kmsg_collect(kfd, &b), "cannot read /dev/kmsg");
-	bad = tl_kmsg_problem(&b, line, sizeof(line));
-	tl_buf_free(&b);
-	TAP_EXPECT(!bad, "kernel log: %s", line);
-	TAP_EXPECT(taint == taint_start,
-		   "kernel taint went from %lld to %lld", taint_start, taint);
-	return TAP_PASS;
-}
-
-/* No watch, pinned page or timer left, and every pin released. */
-static int counters_zero(void)
-{
-	static const char *const keys[] = { "watches", "pinned_pages",
-					    "timers" };
-	uint64_t v = 0, acq, rel;
-	size_t i;
-
-	for (i = 0; i < TAP_COUNT(keys); i++) {
-		int err = tl_wait_stat(keys[i], 0);
-
-		tl_stat(keys[i], &v);
-		TAP_EXPECT(!err, "stats %s stays at %" PRIu64 ", want 0",
-			   keys[i], v);
-	}
-	TAP_EXPECT(!tl_wait_pins_balanced(&acq, &rel),
-		   "nr_foll_pin_acquired %" PRIu64 " != nr_foll_pin_released %"
-		   PRIu64, acq, rel);
-	return TAP_PASS;
-}
 
 static volatile int64_t trip_var;
 
@@ -845,7 +808,7 @@ static int test_watch_fields(void)
 	}
 	close(fd);
 	arena_free(&a);
-	return kernel_clean(kmsg_all);
+	return hard_kernel_clean(kmsg_all, taint_start);
 }
 
 /* ---- what a watch may point at ---- */
@@ -1051,8 +1014,8 @@ static int test_watch_addresses(void)
 	}
 	close(fd);
 	arena_free(&a);
-	ret = counters_zero();
-	return ret ? ret : kernel_clean(kmsg_all);
+	ret = hard_counters_zero();
+	return ret ? ret : hard_kernel_clean(kmsg_all, taint_start);
 }
 
 /*
@@ -2031,7 +1994,7 @@ static int test_fuzz(void)
 		   "only %lu calls were made", total);
 
 	/* Everything the fuzzers made went with their files. */
-	ret = counters_zero();
+	ret = hard_counters_zero();
 	if (ret)
 		return ret;
 	/* And the module still does its job. */
@@ -2043,8 +2006,8 @@ static int test_fuzz(void)
 		return ret;
 	TAP_EXPECT(!tl_ioctl_cancel(fd, 0), "cancel after the fuzz");
 	close(fd);
-	ret = counters_zero();
-	return ret ? ret : kernel_clean(kmsg_all);
+	ret = hard_counters_zero();
+	return ret ? ret : hard_kernel_clean(kmsg_all, taint_start);
 }
 
 /* After all of it: the module works, nothing is left, the log is clean. */
@@ -2059,8 +2022,8 @@ static int test_after(void)
 	if (ret)
 		return ret;
 	close(fd);
-	ret = counters_zero();
-	return ret ? ret : kernel_clean(kmsg_all);
+	ret = hard_counters_zero();
+	return ret ? ret : hard_kernel_clean(kmsg_all, taint_start);
 }
 
 static const struct tap_test tests[] = {
