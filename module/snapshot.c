@@ -390,20 +390,24 @@ static bool varmon_emit_stacks(struct varmon_dump_ctx *dc,
 			       struct task_struct *task, struct mm_struct *mm)
 {
 	bool writer = mm && dc->writer && dc->writer->pid == task->pid;
+	bool ok;
 
-	if (!writer && varmon_oncpu_capture(dc->oncpu, task,
-					    mm ? dc->ustack_bytes : 0))
-		return varmon_emit_oncpu(dc, rec, task, mm);
 	if (writer)
-		return varmon_emit_writer(dc, rec);
-	if (!varmon_emit_kstack(dc->st, rec, task) ||
-	    !varmon_emit_user(dc, rec, task, mm))
-		return false;
-	/* A stack that vanished under a task on its way out: say why. */
+		ok = varmon_emit_writer(dc, rec);
+	else if (varmon_oncpu_capture(dc->oncpu, task,
+				      mm ? dc->ustack_bytes : 0))
+		ok = varmon_emit_oncpu(dc, rec, task, mm);
+	else
+		ok = varmon_emit_kstack(dc->st, rec, task) &&
+		     varmon_emit_user(dc, rec, task, mm);
+	/*
+	 * A task on its way out loses its mm and stack under us, on its
+	 * CPU (exit_mm() ran) or off it: say why the stack is missing.
+	 */
 	if (rec->ustack_state == VARMON_USTACK_FAULT &&
 	    READ_ONCE(task->flags) & PF_EXITING)
 		rec->ustack_state = VARMON_USTACK_EXITING;
-	return true;
+	return ok;
 }
 
 static bool varmon_emit_kpriv(struct varmon_stage *st,
