@@ -21,7 +21,7 @@ $(TC_BIN)/helloworld $(TC_BIN)/hptest $(TC_BIN)/perf_hold: $(TC_BIN)/%: testcase
 
 # The capture tests need a chain an unwinder can only walk with .eh_frame.
 $(TC_BIN)/userstack: testcase/userstack.c $(TC_HDRS) | $(TC_BIN)
-	$(CC) $(TC_CFLAGS) -O2 -fomit-frame-pointer -o $@ $<
+	$(CC) $(TC_CFLAGS) -O2 -fomit-frame-pointer -pthread -o $@ $<
 
 $(TC_TESTS): $(TC_BIN)/%: testcase/%.c testcase/testlib.c $(TC_HDRS) | $(TC_BIN)
 	$(CC) $(TC_CFLAGS) -pthread -o $@ $< testcase/testlib.c

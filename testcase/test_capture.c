@@ -438,8 +438,12 @@ static int drop_privileges(void)
 	return 0;
 }
 
-/* userstack, sleeping at the bottom of its chain; output discarded. */
-static pid_t spawn_userstack(bool unprivileged, const char *depth)
+/*
+ * userstack, sleeping at the bottom of its chain; output discarded. With
+ * @armed_asleep, the variable is set only once it sleeps (userstack -a).
+ */
+static pid_t spawn_userstack(bool unprivileged, bool armed_asleep,
+			     const char *depth)
 {
 	char path[PATH_MAX + 16];
 	pid_t pid;
@@ -454,7 +458,8 @@ static pid_t spawn_userstack(bool unprivileged, const char *depth)
 		dup2(null, STDOUT_FILENO);
 	if (unprivileged && drop_privileges())
 		_exit(126);
-	execl(path, "userstack", "-d", depth, "-t", "120", (char *)NULL);
+	execl(path, "userstack", "-d", depth, "-t", "120",
+	      armed_asleep ? "-a" : (char *)NULL, (char *)NULL);
 	_exit(127);
 }
 
@@ -604,7 +609,7 @@ static int test_userstack(void)
 	pid_t pid;
 
 	TAP_EXPECT(fd >= 0, "open: %s", strerror(-fd));
-	pid = spawn_userstack(false, US_DEPTH_STR);
+	pid = spawn_userstack(false, true, US_DEPTH_STR);
 	TAP_EXPECT(pid > 0, "fork failed");
 	TAP_EXPECT(wait_trip(pid, "userstack"),
 		   "userstack (pid %d) never tripped", pid);
@@ -1280,8 +1285,8 @@ static int test_exit_after_trip(void)
 	else
 		TAP_EXPECT(t->ustack_state == VARMON_USTACK_EXITING ||
 			   t->ustack_state == VARMON_USTACK_RUNNING,
-			   "ustack_state %u for an exiting task",
-			   t->ustack_state);
+			   "ustack_state %u for an exiting task in state '%c'",
+			   t->ustack_state, t->state);
 	tap_diag("exited task captured in state '%c', ustack_state %u",
 		 t->state, t->ustack_state);
 	waitpid(pid, NULL, 0);
@@ -1373,7 +1378,7 @@ static int test_small_buffer(void)
 	TAP_EXPECT(blocked > 0 && !wait_state(blocked, 'D'),
 		   "no task in state D");
 	/* 3000 frames deep: 16 KiB of its stack cannot fit in 4 KiB. */
-	watched = spawn_userstack(false, "1000");
+	watched = spawn_userstack(false, false, "1000");
 	TAP_EXPECT(watched > 0, "fork");
 	TAP_EXPECT(wait_trip(watched, "userstack"), "no trip");
 	TAP_EXPECT(!tl_wait_stat("drops", 1), "the dump was not dropped");
@@ -1483,7 +1488,7 @@ static int test_unprivileged(void)
 		   "no root task in state D");
 	/* Close-on-exec, or userstack would hold the pipe open. */
 	TAP_EXPECT(!pipe2(pfd, O_CLOEXEC), "pipe");
-	watched = spawn_userstack(true, US_DEPTH_STR);
+	watched = spawn_userstack(true, false, US_DEPTH_STR);
 	TAP_EXPECT(watched > 0, "fork");
 	reader = fork();
 	if (!reader) {
