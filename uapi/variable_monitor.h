@@ -47,6 +47,25 @@
 #define VARMON_COND_STALLED	12
 #define VARMON_COND_MAX		VARMON_COND_STALLED
 
+/*
+ * The conditions' short names, as dmesg, the watches file and ucli print
+ * them: an initializer for an array of VARMON_COND_MAX + 1 strings.
+ */
+#define VARMON_COND_NAMES_INIT {		\
+	[VARMON_COND_GT] = "gt",		\
+	[VARMON_COND_LT] = "lt",		\
+	[VARMON_COND_GE] = "ge",		\
+	[VARMON_COND_LE] = "le",		\
+	[VARMON_COND_EQ] = "eq",		\
+	[VARMON_COND_NE] = "ne",		\
+	[VARMON_COND_IN] = "in",		\
+	[VARMON_COND_OUT] = "out",		\
+	[VARMON_COND_ANY_BITS] = "any_bits",	\
+	[VARMON_COND_ALL_BITS] = "all_bits",	\
+	[VARMON_COND_CHANGED] = "changed",	\
+	[VARMON_COND_STALLED] = "stalled",	\
+}
+
 /* Watch trigger modes (struct varmon_watch.trigger). */
 #define VARMON_TRIGGER_POLL	0	/* polled from a shared hrtimer */
 #define VARMON_TRIGGER_HWBP	1	/* hardware write breakpoint */

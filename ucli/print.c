@@ -25,20 +25,8 @@ const char *printer__names(void)
 	return "text|json|folded";
 }
 
-static const char *const cond_names[] = {
-	[VARMON_COND_GT] = "gt",
-	[VARMON_COND_LT] = "lt",
-	[VARMON_COND_GE] = "ge",
-	[VARMON_COND_LE] = "le",
-	[VARMON_COND_EQ] = "eq",
-	[VARMON_COND_NE] = "ne",
-	[VARMON_COND_IN] = "in",
-	[VARMON_COND_OUT] = "out",
-	[VARMON_COND_ANY_BITS] = "any_bits",
-	[VARMON_COND_ALL_BITS] = "all_bits",
-	[VARMON_COND_CHANGED] = "changed",
-	[VARMON_COND_STALLED] = "stalled",
-};
+static const char *const cond_names[VARMON_COND_MAX + 1] =
+	VARMON_COND_NAMES_INIT;
 
 const char *print__cond(uint8_t cond)
 {
