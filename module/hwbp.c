@@ -327,15 +327,16 @@ void varmon_hw_disarm(struct varmon_watch_k *w)
  * varmon_hw_free() - remove the breakpoints and free a hardware watch
  * @w:	a disarmed watch
  *
- * Context: process, may sleep; waits for a running report, so the report
- * work must never take varmon_lock.
+ * Context: process, may sleep; waits for a queued or running report, so
+ * the report work must never take varmon_lock.
  */
 void varmon_hw_free(struct varmon_watch_k *w)
 {
 	struct varmon_hw *hw = w->hw;
 
 	varmon_hw_unregister(hw);
-	cancel_work_sync(&hw->work);
+	/* A trip already queued is still reported, as for a timer. */
+	flush_work(&hw->work);
 	varmon_hw_free_buffers(hw);
 	w->hw = NULL;
 }

@@ -323,7 +323,11 @@ static void varmon_timer_destroy(struct varmon_timer *t)
 	if (t->creator)
 		t->creator->nr_timers--;
 	hrtimer_cancel(&t->hrt);
-	cancel_work_sync(&t->report_work);
+	/*
+	 * A trip queued before the last watch went (its process exited
+	 * right after it) is still reported: flush, not cancel.
+	 */
+	flush_work(&t->report_work);
 	list_del(&t->node);
 	varmon_nr_timers--;
 	atomic_dec(&varmon_stats.timers);
@@ -336,8 +340,8 @@ static void varmon_timer_destroy(struct varmon_timer *t)
  * varmon_timer_release() - give back a slot; free the timer with the last
  * @t:	timer from varmon_timer_reserve()
  *
- * Context: process, varmon_lock held; waits for a running callback and
- * report work, so the report work must never take varmon_lock.
+ * Context: process, varmon_lock held; waits for a running callback and a
+ * queued or running report, so the report work must never take varmon_lock.
  */
 void varmon_timer_release(struct varmon_timer *t)
 {
