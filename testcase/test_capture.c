@@ -752,7 +752,7 @@ static int test_threads(void)
 }
 
 static volatile int spin_var;
-static volatile unsigned long spins;
+static volatile unsigned long user_spins, kernel_spins;
 
 /* Spinners on different CPUs: the capture worker meets one elsewhere. */
 static void pin_to_cpu(int which)
@@ -772,7 +772,7 @@ static void *spin_user(void *arg)
 	(void)arg;
 	pin_to_cpu(1);
 	for (;;)
-		spins++;
+		user_spins++;
 	return NULL;
 }
 
@@ -783,11 +783,29 @@ static void *spin_kernel(void *arg)
 
 	(void)arg;
 	pin_to_cpu(0);
+	/*
+	 * Faulted in first: a read that faults in pages takes locks, and on
+	 * PREEMPT_RT waiting for one shows as state D.
+	 */
+	memset(buf, 1, sizeof(buf));
 	/* Most of its time is spent clearing the buffer, in the kernel. */
 	for (;;)
-		if (read(fd, buf, sizeof(buf)) < 0)
-			spins++;
+		if (read(fd, buf, sizeof(buf)) == sizeof(buf))
+			kernel_spins++;
 	return NULL;
+}
+
+/* Both spinners have gone round their loops: they spin now. */
+static bool spinners_started(void)
+{
+	uint64_t end = tl_now_ms() + TL_WAIT_MS;
+
+	while (!user_spins || kernel_spins < 2) {
+		if (tl_now_ms() > end)
+			return false;
+		tl_sleep_ms(1);
+	}
+	return true;
 }
 
 /* Whether @rip is in an executable mapping of @path in the MAPS record. */
@@ -826,7 +844,8 @@ static int test_running(void)
 		pthread_t th;
 
 		if (pthread_create(&th, NULL, spin_user, NULL) ||
-		    pthread_create(&th, NULL, spin_kernel, NULL))
+		    pthread_create(&th, NULL, spin_kernel, NULL) ||
+		    !spinners_started())
 			_exit(1);
 		if (trip_here(fd, &spin_var, "running", 2 * MS + 1500))
 			_exit(1);
@@ -834,7 +853,7 @@ static int test_running(void)
 		tl_sleep_forever();
 	}
 	TAP_EXPECT(pid > 0 && !tl_sync_wait(&ready),
-		   "the spinning child did not trip");
+		   "the spinning child did not spin and trip");
 	dump = wait_dump(fd, &d, pid);
 	kill(pid, SIGKILL);
 	TAP_EXPECT(dump, "no dump for pid %d", pid);
