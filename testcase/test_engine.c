@@ -1914,6 +1914,7 @@ static void after_each(void)
 	struct stat st;
 
 	tl_tunables_restore();
+	tl_settle();
 	if (!stat(VARMON_DEVICE, &st) &&
 	    ((st.st_mode & 07777) != dev_mode || st.st_uid != dev_uid ||
 	     st.st_gid != dev_gid)) {

@@ -376,6 +376,12 @@ static const struct tap_test tests[] = {
 	{ "watches and stats are read-only", test_readonly_files },
 };
 
+static void after_each(void)
+{
+	tl_tunables_restore();
+	tl_settle();
+}
+
 int main(int argc, char **argv)
 {
 	if (!(argc == 2 && !strcmp(argv[1], "-l")) &&
@@ -385,6 +391,5 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	tl_tunables_save();
-	return tap_main(tests, TAP_COUNT(tests), argc, argv,
-			tl_tunables_restore);
+	return tap_main(tests, TAP_COUNT(tests), argc, argv, after_each);
 }

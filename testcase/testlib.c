@@ -332,6 +332,19 @@ int tl_wait_watch_count(pid_t pid, long want)
 	return -ETIMEDOUT;
 }
 
+void tl_settle(void)
+{
+	static const char *const keys[] = { "watches", "timers",
+					    "pinned_pages" };
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (tl_wait_stat(keys[i], 0) && !tl_stat(keys[i], &v))
+			printf("# stats %s still %" PRIu64 " after the test\n",
+			       keys[i], v);
+}
+
 int tl_wait_ticks(uint64_t n)
 {
 	uint64_t end = tl_now_ms() + TL_WAIT_MS, start, v;

@@ -80,6 +80,12 @@ int tl_wait_stat(const char *key, uint64_t want);
 /* Poll until the watches file lists @want lines of @pid. */
 int tl_wait_watch_count(pid_t pid, long want);
 /*
+ * Between tests: wait until no watch, timer or pinned page is counted.
+ * An exited process's watches are freed later by a work item, and the
+ * next test must not take them for its baseline. Says which did not.
+ */
+void tl_settle(void);
+/*
  * Wait until the engine's tick counter moved @n past its current value:
  * proof that timers polled, without measuring time.
  */
