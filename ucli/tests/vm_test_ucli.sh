@@ -89,6 +89,17 @@ wait_watch() {
 	done
 	return 1
 }
+# Wait until PID sleeps in (clock_)nanosleep (up to 20 s).
+wait_asleep() {
+	i=0
+	while [ $i -lt 200 ]; do
+		read -r nr _ <"/proc/$1/syscall" || return 1
+		case $nr in 35 | 230) return 0 ;; esac
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
 # Wait until FILE is not empty (up to 20 s).
 wait_file() {
 	i=0
@@ -161,7 +172,8 @@ check "'ucli > output' prints the dump, then finds the buffer empty" \
 # ---- watch --pid on a program without monitor_user.h ----------------
 ucli_watch_target 60 >"$T/wt.out" 2>&1 &
 tp=$!
-wait_file "$T/wt.out"
+# The dump must find it in sleep(): it trips as soon as it is watched.
+wait_file "$T/wt.out" && wait_asleep "$tp"
 ucli watch --pid "$tp" --symbol counter --type int --gt 5 --format folded \
 	>"$T/w.out" 2>"$T/w.err" &
 wp=$!
