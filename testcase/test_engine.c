@@ -815,25 +815,33 @@ static int hashed_reader(void *arg)
 }
 
 /*
- * With no_hash_pointers, or slub_debug which turns it on, %p prints
- * real addresses to everyone by the admin's choice.
+ * With no_hash_pointers, or slub debugging which turns it on, %p prints
+ * real addresses to everyone by the admin's choice. The last
+ * slub_debug= (slab_debug= on 7.x) counts; "-" means no debugging.
  */
 static int kernel_hashes_pointers(void)
 {
-	static const char *const off[] = {
-		"no_hash_pointers", "slub_debug=", "slab_debug=",
-	};
 	struct tl_buf b = { 0 };
-	int ret = 1;
-	size_t i;
+	const char *slub = NULL;
+	int unhashed = 0;
+	char *tok, *save;
 
 	if (tl_read_file("/proc/cmdline", &b))
 		return 1;
-	for (i = 0; i < TAP_COUNT(off); i++)
-		if (strstr(b.s, off[i]))
-			ret = 0;
+	for (tok = strtok_r(b.s, " \n", &save); tok;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		if (!strcmp(tok, "no_hash_pointers"))
+			unhashed = 1;
+		else if (!strcmp(tok, "slub_debug") || !strcmp(tok, "slab_debug"))
+			slub = "";
+		else if (!strncmp(tok, "slub_debug=", 11) ||
+			 !strncmp(tok, "slab_debug=", 11))
+			slub = tok + 11;
+	}
+	if (slub && strcmp(slub, "-"))
+		unhashed = 1;
 	tl_buf_free(&b);
-	return ret;
+	return !unhashed;
 }
 
 static int test_watches_hashed(void)
