@@ -14,10 +14,17 @@
  * walk. A task that ran during the walk may have changed its stack, so
  * the context switch count is compared before and after and such a walk
  * is thrown away.
+ *
+ * Such a walk may read a frame the task is rewriting. The unwinder reads
+ * the stack with KASAN checks off, except for a pt_regs frame's cs
+ * (user_mode()), which KASAN then reports as out of bounds (seen on 7.2
+ * while the task ran); the walk is thrown away anyway, so reports are
+ * off for it, as dumpstack.c and stacktrace.c are built without KASAN.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/errno.h>
+#include <linux/kasan.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
@@ -88,6 +95,7 @@ int varmon_kstack_save(struct task_struct *task, u64 *entries,
 		goto out_unlock;
 	}
 
+	kasan_disable_current();
 	for (unwind_start(&state, task, NULL, NULL);
 	     !unwind_done(&state) && (unsigned int)nr < max;
 	     unwind_next_frame(&state)) {
@@ -96,6 +104,7 @@ int varmon_kstack_save(struct task_struct *task, u64 *entries,
 			break;
 		entries[nr++] = addr;
 	}
+	kasan_enable_current();
 
 	/* The walk's reads are done before the second look. */
 	smp_rmb();
