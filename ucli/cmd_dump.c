@@ -81,7 +81,7 @@ static int finish_report(struct report *r, FILE *out, int ret)
 /*
  * Options of the commands that print reports (dump, report, follow):
  * -o, --format and the report options, then @operands operands.
- * Returns -1 to go on, or the exit status.
+ * Sets the message mode; returns -1 to go on, or the exit status.
  */
 static int parse_report_options(int argc, char **argv,
 				void (*usage)(FILE *), int operands)
@@ -117,6 +117,7 @@ static int parse_report_options(int argc, char **argv,
 		usage(stderr);
 		return 2;
 	}
+	msg_json_mode(env.pr->json_messages);
 	return -1;
 }
 
@@ -146,7 +147,6 @@ int cmd_dump(int argc, char **argv)
 	ret = parse_report_options(argc, argv, dump_usage, 0);
 	if (ret >= 0)
 		return ret;
-	msg_json_mode(env.pr->json_messages);
 	fd = device__open(O_RDONLY);
 	if (fd < 0)
 		return 1;
@@ -281,7 +281,6 @@ int cmd_report(int argc, char **argv)
 	if (ret >= 0)
 		return ret;
 	ret = 0;
-	msg_json_mode(env.pr->json_messages);
 	path = argv[optind];
 	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : STDIN_FILENO;
 	if (fd < 0) {
@@ -391,7 +390,6 @@ int cmd_follow(int argc, char **argv)
 	ret = parse_report_options(argc, argv, follow_usage, 0);
 	if (ret >= 0)
 		return ret;
-	msg_json_mode(env.pr->json_messages);
 	setup_signals();
 	fd = device__open(O_RDONLY);
 	if (fd < 0)
