@@ -382,6 +382,25 @@ static bool varmon_emit_oncpu(struct varmon_dump_ctx *dc,
 }
 
 /*
+ * Tries at the stacks of a task that keeps going on and off a CPU: a
+ * runnable task preempted by this worker may run while it is read, which
+ * throws the kernel stack walk away or leaves its user state RUNNING with
+ * neither the saved state nor the IPI able to take it. With one try, a
+ * spinner lost its stacks in 2 of 40 dumps on a KASAN+lockdep kernel.
+ */
+#define VARMON_STACK_TRIES	4
+
+/* Whether the stacks of a live task were lost to it running meanwhile. */
+static bool varmon_stacks_raced(const struct varmon_rec_task *rec,
+				struct task_struct *task)
+{
+	if (READ_ONCE(task->__state) == TASK_DEAD)
+		return false;
+	return !(rec->avail & VARMON_AVAIL_KSTACK) ||
+	       rec->ustack_state == VARMON_USTACK_RUNNING;
+}
+
+/*
  * The stacks and user state: from the hardware watch's writer copy, on
  * the task's own CPU if it is running, else from its saved state.
  */
@@ -390,16 +409,28 @@ static bool varmon_emit_stacks(struct varmon_dump_ctx *dc,
 			       struct task_struct *task, struct mm_struct *mm)
 {
 	bool writer = mm && dc->writer && dc->writer->pid == task->pid;
+	size_t mark = dc->st->len;
+	u32 avail = rec->avail;
+	unsigned int tries;
 	bool ok;
 
-	if (writer)
-		ok = varmon_emit_writer(dc, rec);
-	else if (varmon_oncpu_capture(dc->oncpu, task,
-				      mm ? dc->ustack_bytes : 0))
-		ok = varmon_emit_oncpu(dc, rec, task, mm);
-	else
-		ok = varmon_emit_kstack(dc->st, rec, task) &&
-		     varmon_emit_user(dc, rec, task, mm);
+	for (tries = 1;; tries++) {
+		if (writer)
+			ok = varmon_emit_writer(dc, rec);
+		else if (varmon_oncpu_capture(dc->oncpu, task,
+					      mm ? dc->ustack_bytes : 0))
+			ok = varmon_emit_oncpu(dc, rec, task, mm);
+		else
+			ok = varmon_emit_kstack(dc->st, rec, task) &&
+			     varmon_emit_user(dc, rec, task, mm);
+		if (!ok || writer || tries == VARMON_STACK_TRIES ||
+		    !varmon_stacks_raced(rec, task))
+			break;
+		varmon_stage_rewind(dc->st, mark);
+		rec->avail = avail;
+		rec->ustack_state = VARMON_USTACK_OK;
+		rec->syscall_nr = -1;
+	}
 	/*
 	 * A task on its way out loses its mm and stack under us, on its
 	 * CPU (exit_mm() ran) or off it: say why the stack is missing.
