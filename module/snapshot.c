@@ -401,36 +401,48 @@ static bool varmon_stacks_raced(const struct varmon_rec_task *rec,
 }
 
 /*
- * The stacks and user state: from the hardware watch's writer copy, on
- * the task's own CPU if it is running, else from its saved state.
+ * The stacks and user state of a live task: on its own CPU if it is
+ * running, else from its saved state; again if it ran meanwhile.
+ */
+static bool varmon_emit_live_stacks(struct varmon_dump_ctx *dc,
+				    struct varmon_rec_task *rec,
+				    struct task_struct *task,
+				    struct mm_struct *mm)
+{
+	const struct varmon_rec_task before = *rec;
+	size_t mark = dc->st->len;
+	unsigned int tries;
+	bool ok;
+
+	for (tries = 1;; tries++) {
+		if (varmon_oncpu_capture(dc->oncpu, task,
+					 mm ? dc->ustack_bytes : 0))
+			ok = varmon_emit_oncpu(dc, rec, task, mm);
+		else
+			ok = varmon_emit_kstack(dc->st, rec, task) &&
+			     varmon_emit_user(dc, rec, task, mm);
+		if (!ok || tries == VARMON_STACK_TRIES ||
+		    !varmon_stacks_raced(rec, task))
+			return ok;
+		varmon_stage_rewind(dc->st, mark);
+		*rec = before;
+	}
+}
+
+/*
+ * The stacks and user state: from the hardware watch's writer copy, or
+ * from the task itself.
  */
 static bool varmon_emit_stacks(struct varmon_dump_ctx *dc,
 			       struct varmon_rec_task *rec,
 			       struct task_struct *task, struct mm_struct *mm)
 {
-	bool writer = mm && dc->writer && dc->writer->pid == task->pid;
-	size_t mark = dc->st->len;
-	u32 avail = rec->avail;
-	unsigned int tries;
 	bool ok;
 
-	for (tries = 1;; tries++) {
-		if (writer)
-			ok = varmon_emit_writer(dc, rec);
-		else if (varmon_oncpu_capture(dc->oncpu, task,
-					      mm ? dc->ustack_bytes : 0))
-			ok = varmon_emit_oncpu(dc, rec, task, mm);
-		else
-			ok = varmon_emit_kstack(dc->st, rec, task) &&
-			     varmon_emit_user(dc, rec, task, mm);
-		if (!ok || writer || tries == VARMON_STACK_TRIES ||
-		    !varmon_stacks_raced(rec, task))
-			break;
-		varmon_stage_rewind(dc->st, mark);
-		rec->avail = avail;
-		rec->ustack_state = VARMON_USTACK_OK;
-		rec->syscall_nr = -1;
-	}
+	if (mm && dc->writer && dc->writer->pid == task->pid)
+		ok = varmon_emit_writer(dc, rec);
+	else
+		ok = varmon_emit_live_stacks(dc, rec, task, mm);
 	/*
 	 * A task on its way out loses its mm and stack under us, on its
 	 * CPU (exit_mm() ran) or off it: say why the stack is missing.
