@@ -67,47 +67,39 @@ methods() {
 		m = $NF; gsub(/[][]/, "", m); s = s (s == "" ? "" : " ") m
 	} END { print s }'
 }
-# Wait until the module counted N dumps (up to 20 s, as TL_WAIT_MS).
-wait_dumps() {
+# Run CMD... every 0.1 s until it succeeds, for up to 20 s (as TL_WAIT_MS).
+wait_for() {
 	i=0
 	while [ $i -lt 200 ]; do
-		d=$(ucli stats | sed -n 's/^dumps //p')
-		[ "${d:-0}" -ge "$1" ] && return 0
+		"$@" && return 0
 		sleep 0.1
 		i=$((i + 1))
 	done
+	return 1
+}
+# Whether the module counted N dumps.
+has_dumps() {
+	d=$(ucli stats | sed -n 's/^dumps //p')
+	[ "${d:-0}" -ge "$1" ]
+}
+wait_dumps() {
+	wait_for has_dumps "$1" && return 0
 	echo "# no dump $1 after 20 s: $(ucli stats | tr '\n' ' ')"
 	return 1
 }
-# Wait until PID has a watch (up to 20 s).
-wait_watch() {
-	i=0
-	while [ $i -lt 200 ]; do
-		ucli list | grep -q "^$1 " && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
+# Whether PID has a watch.
+has_watch() {
+	ucli list | grep -q "^$1 "
+}
+# Whether PID sleeps in (clock_)nanosleep.
+asleep() {
+	read -r nr _ <"/proc/$1/syscall" || return 1
+	case $nr in 35 | 230) return 0 ;; esac
 	return 1
 }
-# Wait until PID sleeps in (clock_)nanosleep (up to 20 s).
+# Wait until PID sleeps in (clock_)nanosleep; at once false if it is gone.
 wait_asleep() {
-	i=0
-	while [ $i -lt 200 ]; do
-		read -r nr _ <"/proc/$1/syscall" || return 1
-		case $nr in 35 | 230) return 0 ;; esac
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
-# Wait until FILE is not empty (up to 20 s).
-wait_file() {
-	i=0
-	while [ $i -lt 200 ] && [ ! -s "$1" ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	[ -s "$1" ]
+	[ -r "/proc/$1/syscall" ] && wait_for asleep "$1"
 }
 
 recursion="customFunction1 customFunction3 customFunction2 customFunction1 customFunction3 customFunction2 customFunction1 customFunction3 customFunction2 customFunction1"
@@ -173,11 +165,11 @@ check "'ucli > output' prints the dump, then finds the buffer empty" \
 ucli_watch_target 60 >"$T/wt.out" 2>&1 &
 tp=$!
 # The dump must find it in sleep(): it trips as soon as it is watched.
-wait_file "$T/wt.out" && wait_asleep "$tp"
+wait_for test -s "$T/wt.out" && wait_asleep "$tp"
 ucli watch --pid "$tp" --symbol counter --type int --gt 5 --format folded \
 	>"$T/w.out" 2>"$T/w.err" &
 wp=$!
-wait_file "$T/w.out"
+wait_for test -s "$T/w.out"
 ucli list >"$T/list"
 check "watch: registered for the target's pid" has "$T/list" "^$tp counter "
 check "watch: the dump shows the target's stack" \
@@ -191,16 +183,16 @@ check "watch: SIGINT ends it with status 0 and the watch goes" \
 ucli watch --pid "$tp" --symbol counter --type int --gt 10 --hw --format folded \
 	>"$T/hw.out" 2>"$T/hw.err" &
 wp=$!
-wait_watch "$tp"
+wait_for has_watch "$tp"
 kill -USR1 "$tp"
-wait_file "$T/hw.out"
+wait_for test -s "$T/hw.out"
 check "watch --hw: the writer's stack ends in the function that wrote" \
 	has "$T/hw.out" '^ucli_watch_targ;.*;bump_counter [0-9]'
 kill -INT "$wp"
 wait "$wp"
 ucli watch --pid "$tp" --symbol counter --type int --lt 0 >/dev/null 2>"$T/w2.err" &
 wp=$!
-wait_watch "$tp"
+wait_for has_watch "$tp"
 kill "$tp"
 wait "$wp"
 check "watch: ends by itself when the watched process exits" \
@@ -209,7 +201,7 @@ check "watch: ends by itself when the watched process exits" \
 # ---- unwatch, follow, config ----------------------------------------
 userstack -d 1 -t 30 >/dev/null 2>&1 &
 us=$!
-wait_watch "$us"
+wait_for has_watch "$us"
 ucli unwatch --pid "$us"
 s1=$?
 check "unwatch removes the process's watches" \
@@ -223,7 +215,7 @@ fp=$!
 sleep 1
 userstack -d 2 -t 30 >/dev/null 2>&1 &
 us=$!
-wait_file "$T/f.out"
+wait_for test -s "$T/f.out"
 kill "$us"
 wait "$us" 2>/dev/null
 kill -INT "$fp"
