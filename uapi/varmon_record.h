@@ -105,8 +105,8 @@ struct varmon_rec_dump {
 #define VARMON_USTACK_KTHREAD	1	/* kernel thread: no user stack */
 #define VARMON_USTACK_RUNNING	2	/* running in user mode elsewhere */
 #define VARMON_USTACK_FAULT	3	/* the stack could not be read */
-#define VARMON_USTACK_EXITING	4	/* the task was exiting: no mm, or
-						 * its stack already unreadable */
+/* The task was exiting: no mm, or its stack already unreadable. */
+#define VARMON_USTACK_EXITING	4
 
 /* struct varmon_rec_task.reason: why the task was selected */
 #define VARMON_WHY_WATCHED	(1U << 0)	/* thread of a tripped process */
