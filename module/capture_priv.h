@@ -11,9 +11,11 @@
  *	ustack.c	user registers and raw user stack
  *	oncpu.c		both stacks of a task running on another CPU, there
  *	remote.c	reading another address space without waiting on it
+ *			or faulting
  *	chain.c		ancestor chain with command lines
  *	maps.c		executable mappings of an address space
  *	buildid.c	GNU build-id from the page cache
+ *	buildid_parse.c	the ELF parsing, shared with host tests and fuzzer
  *	drain.c		VARMON_IOC_DRAIN, poll(), and what a reader may see
  */
 #ifndef VARMON_CAPTURE_PRIV_H
@@ -217,7 +219,7 @@ u8 varmon_user_regs(struct task_struct *task, struct varmon_user_ctx *uc);
 bool varmon_user_still(struct task_struct *task,
 		       const struct varmon_user_ctx *uc);
 size_t varmon_ustack_copy(struct mm_struct *mm, u64 sp, void *dst,
-			  size_t want);
+			  size_t want, bool *not_resident);
 
 /**
  * struct varmon_oncpu - a running task, as seen from its own CPU
@@ -253,10 +255,10 @@ bool varmon_oncpu_capture(struct varmon_oncpu *oc, struct task_struct *task,
 			  size_t ustack_max);
 
 size_t varmon_remote_read_locked(struct mm_struct *mm, unsigned long addr,
-				 void *dst, size_t len);
+				 void *dst, size_t len, bool *not_resident);
 bool varmon_mmap_read_trylock_brief(struct mm_struct *mm);
 size_t varmon_remote_read(struct mm_struct *mm, unsigned long addr,
-			  void *dst, size_t len);
+			  void *dst, size_t len, bool *not_resident);
 
 bool varmon_chain_emit(struct varmon_stage *st, struct task_struct *task,
 		       struct mm_struct *mm);

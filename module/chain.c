@@ -54,8 +54,9 @@ static size_t varmon_cmdline(struct mm_struct *mm, char *buf, size_t size)
 	if (end <= start)
 		return 0;
 
-	len = varmon_remote_read(mm, start, buf, min_t(unsigned long,
-						       end - start, size - 1));
+	len = varmon_remote_read(mm, start, buf,
+				 min_t(unsigned long, end - start, size - 1),
+				 NULL);
 	if (len && !buf[len - 1])
 		len--;
 	for (i = 0; i < len; i++)

@@ -8,6 +8,12 @@
  * may be about, and the capture must not get stuck behind it. A brief
  * holder (an mmap, a thread starting, an exit) is waited out for a few
  * milliseconds.
+ *
+ * Nor does it ever fault a page in: a page that is not resident may need
+ * I/O that never completes (a FUSE daemon that does not answer, a dead
+ * NFS server), and the dump holds the capture's lock that every later
+ * dump waits for. Such a page ends the copy, and the caller can tell it
+ * from one that cannot be read at all.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -20,22 +26,35 @@
 #include "capture_priv.h"
 #include "compat.h"
 
+/* Whether @addr is mapped readable, so only its page was missing. */
+static bool varmon_remote_readable(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+
+	return vma && (vma->vm_flags & VM_READ) &&
+	       !(vma->vm_flags & (VM_IO | VM_PFNMAP));
+}
+
 /**
- * varmon_remote_read_locked() - copy user memory of another address space
+ * varmon_remote_read_locked() - copy resident user memory of another mm
  * @mm:		the address space, referenced (mmget) by the caller
  * @addr:	user address to start at
  * @dst:	kernel buffer
  * @len:	bytes wanted
+ * @not_resident: out, may be NULL: set when the copy stopped short at a
+ *		page that is mapped readable but not resident; left alone
+ *		otherwise
  *
- * Stops at the first page that cannot be read (unmapped, no read
- * permission, or I/O memory).
+ * Stops at the first page that cannot be read without a fault: unmapped,
+ * no read permission, I/O memory, or not resident (swapped out, never
+ * touched, or file data not in the page cache).
  *
- * Context: process context; @mm's mmap_lock held for reading; may sleep
- * to fault a page in.
+ * Context: process context; @mm's mmap_lock held for reading. Never
+ * faults, so never waits for I/O.
  * Return: bytes copied, from @addr on.
  */
 size_t varmon_remote_read_locked(struct mm_struct *mm, unsigned long addr,
-				 void *dst, size_t len)
+				 void *dst, size_t len, bool *not_resident)
 {
 	size_t done = 0;
 
@@ -46,8 +65,13 @@ size_t varmon_remote_read_locked(struct mm_struct *mm, unsigned long addr,
 		struct page *page;
 		void *src;
 
-		if (varmon_get_user_page_remote(mm, addr + done, 0, &page) != 1)
+		if (varmon_get_user_page_remote(mm, addr + done, FOLL_NOFAULT,
+						&page) != 1) {
+			if (not_resident &&
+			    varmon_remote_readable(mm, addr + done))
+				*not_resident = true;
 			break;
+		}
 		src = kmap_local_page(page);
 		memcpy(dst + done, src + off, n);
 		kunmap_local(src);
@@ -80,24 +104,26 @@ bool varmon_mmap_read_trylock_brief(struct mm_struct *mm)
 }
 
 /**
- * varmon_remote_read() - copy user memory unless the mmap_lock stays taken
+ * varmon_remote_read() - copy resident memory unless the mmap_lock stays taken
  * @mm:		the address space, referenced (mmget) by the caller
  * @addr:	user address to start at
  * @dst:	kernel buffer
  * @len:	bytes wanted
+ * @not_resident: as for varmon_remote_read_locked()
  *
- * Context: process context; may sleep.
+ * Context: process context; may sleep briefly for the mmap_lock, never
+ * for I/O.
  * Return: bytes copied, 0 when the mmap_lock was held for writing for
  * about 10 ms.
  */
 size_t varmon_remote_read(struct mm_struct *mm, unsigned long addr,
-			  void *dst, size_t len)
+			  void *dst, size_t len, bool *not_resident)
 {
 	size_t done;
 
 	if (!varmon_mmap_read_trylock_brief(mm))
 		return 0;
-	done = varmon_remote_read_locked(mm, addr, dst, len);
+	done = varmon_remote_read_locked(mm, addr, dst, len, not_resident);
 	mmap_read_unlock(mm);
 	return done;
 }

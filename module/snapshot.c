@@ -184,6 +184,7 @@ static bool varmon_emit_ustack(struct varmon_dump_ctx *dc,
 {
 	struct varmon_stage *st = dc->st;
 	u64 sp = uc->regs.reg[VARMON_REG_RSP];
+	bool not_resident = false;
 	struct varmon_ustack *us;
 	size_t mark = st->len;
 	size_t len;
@@ -193,7 +194,8 @@ static bool varmon_emit_ustack(struct varmon_dump_ctx *dc,
 	us = varmon_stage_reserve(st, sizeof(*us) + dc->ustack_bytes);
 	if (!us)
 		return false;
-	len = varmon_ustack_copy(mm, sp, us + 1, dc->ustack_bytes);
+	len = varmon_ustack_copy(mm, sp, us + 1, dc->ustack_bytes,
+				 &not_resident);
 
 	if (!varmon_user_still(task, uc)) {
 		varmon_stage_rewind(st, mark);
@@ -203,7 +205,8 @@ static bool varmon_emit_ustack(struct varmon_dump_ctx *dc,
 	}
 	if (!len) {
 		varmon_stage_rewind(st, mark);
-		rec->ustack_state = VARMON_USTACK_FAULT;
+		rec->ustack_state = not_resident ? VARMON_USTACK_NOT_RESIDENT :
+				    VARMON_USTACK_FAULT;
 		return true;
 	}
 	us->sp = sp;

@@ -141,15 +141,19 @@ bool varmon_user_still(struct task_struct *task,
  * @sp:		the saved user stack pointer
  * @dst:	kernel buffer of @want bytes
  * @want:	bytes wanted
+ * @not_resident: out: set when the copy stopped at a page that is not
+ *		resident (see varmon_remote_read_locked())
  *
  * The copy ends at the end of the mapping @sp is in, so it never reads
- * past the stack into whatever is mapped above it.
+ * past the stack into whatever is mapped above it, and at the first page
+ * not resident, which is not faulted in.
  *
- * Context: process context; may sleep. Does not wait for the mmap_lock.
+ * Context: process context; may sleep briefly for the mmap_lock, never
+ * for I/O.
  * Return: bytes copied, 0 when none could be.
  */
 size_t varmon_ustack_copy(struct mm_struct *mm, u64 sp, void *dst,
-			  size_t want)
+			  size_t want, bool *not_resident)
 {
 	struct vm_area_struct *vma;
 	size_t done = 0;
@@ -159,7 +163,8 @@ size_t varmon_ustack_copy(struct mm_struct *mm, u64 sp, void *dst,
 	vma = find_vma(mm, sp);
 	if (vma && vma->vm_start <= sp) {
 		want = min_t(u64, want, vma->vm_end - sp);
-		done = varmon_remote_read_locked(mm, sp, dst, want);
+		done = varmon_remote_read_locked(mm, sp, dst, want,
+						 not_resident);
 	}
 	mmap_read_unlock(mm);
 	return done;

@@ -107,6 +107,8 @@ struct varmon_rec_dump {
 #define VARMON_USTACK_FAULT	3	/* the stack could not be read */
 /* The task was exiting: no mm, or its stack already unreadable. */
 #define VARMON_USTACK_EXITING	4
+/* Its top page was not in memory; a dump never faults one in. */
+#define VARMON_USTACK_NOT_RESIDENT	5
 
 /* struct varmon_rec_task.reason: why the task was selected */
 #define VARMON_WHY_WATCHED	(1U << 0)	/* thread of a tripped process */

@@ -205,6 +205,8 @@ static const char *ustack_state_reason(uint8_t state)
 		return "the stack could not be read";
 	case VARMON_USTACK_EXITING:
 		return "the task was exiting (its memory was going away)";
+	case VARMON_USTACK_NOT_RESIDENT:
+		return "not resident";
 	default:
 		return "unknown reason";
 	}
