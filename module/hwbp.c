@@ -10,6 +10,7 @@
 #include <linux/hw_breakpoint.h>
 #include <linux/perf_event.h>
 #include <linux/ptrace.h>
+#include <linux/refcount.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -28,6 +29,9 @@
  * @armed:	the handler may fire; false before publication and after
  *		the watch is dropped
  * @pending:	@trip waits for @work
+ * @refs:	one held by the watch until varmon_hw_free(), and one per
+ *		queued @work, dropped when it is done; the last one frees
+ *		this
  * @quiet_until_ns: no dump before this CLOCK_MONOTONIC time
  * @work:	prints and captures a trip
  * @nr_events:	entries in @events
@@ -46,6 +50,7 @@ struct varmon_hw {
 	raw_spinlock_t lock;
 	bool armed;
 	bool pending;
+	refcount_t refs;
 	u64 quiet_until_ns;
 	struct work_struct work;
 	unsigned int nr_events;
@@ -122,9 +127,27 @@ static void varmon_hw_handler(struct perf_event *bp,
 						    hw->stack_cap);
 	hw->pending = true;
 	hw->quiet_until_ns = now + reset * NSEC_PER_SEC;
+	/* @work has taken any earlier trip: this queues it. */
+	refcount_inc(&hw->refs);
 	queue_work(varmon_wq, &hw->work);
 out_unlock:
 	raw_spin_unlock_irqrestore(&hw->lock, flags);
+}
+
+static void varmon_hw_free_buffers(struct varmon_hw *hw)
+{
+	kfree(hw->events);
+	kvfree(hw->stack);
+	kvfree(hw->report_stack);
+	kfree(hw->trip);
+	kfree(hw->report);
+	kfree(hw);
+}
+
+static void varmon_hw_put(struct varmon_hw *hw)
+{
+	if (refcount_dec_and_test(&hw->refs))
+		varmon_hw_free_buffers(hw);
 }
 
 static void varmon_hw_work(struct work_struct *work)
@@ -144,6 +167,7 @@ static void varmon_hw_work(struct work_struct *work)
 	hw->report_writer.stack = hw->report_stack;
 	hw->report->writer = &hw->report_writer;
 	varmon_report(hw->report, "hardware breakpoint");
+	varmon_hw_put(hw);
 }
 
 static int varmon_hw_len(u8 length)
@@ -198,16 +222,6 @@ static void varmon_hw_unregister(struct varmon_hw *hw)
 		unregister_hw_breakpoint(hw->events[--hw->nr_events]);
 }
 
-static void varmon_hw_free_buffers(struct varmon_hw *hw)
-{
-	kfree(hw->events);
-	kvfree(hw->stack);
-	kvfree(hw->report_stack);
-	kfree(hw->trip);
-	kfree(hw->report);
-	kfree(hw);
-}
-
 /**
  * varmon_hw_attach() - put a write breakpoint on every thread of a process
  * @w:		the watch, filled in but not yet published
@@ -235,6 +249,7 @@ int varmon_hw_attach(struct varmon_watch_k *w, struct task_struct *task)
 	hw->w = w;
 	raw_spin_lock_init(&hw->lock);
 	INIT_WORK(&hw->work, varmon_hw_work);
+	refcount_set(&hw->refs, 1);
 	hw->stack_cap = stack_cap;
 	hw->stack = kvzalloc(max(stack_cap, 8U), GFP_KERNEL);
 	hw->report_stack = kvzalloc(max(stack_cap, 8U), GFP_KERNEL);
@@ -327,16 +342,17 @@ void varmon_hw_disarm(struct varmon_watch_k *w)
  * varmon_hw_free() - remove the breakpoints and free a hardware watch
  * @w:	a disarmed watch
  *
- * Context: process, may sleep; waits for a queued or running report, so
- * the report work must never take varmon_lock.
+ * Context: process, may sleep (for perf), also under varmon_lock; does
+ * not wait for a queued or running report, which frees what is left of
+ * the hardware watch when it is done.
  */
 void varmon_hw_free(struct varmon_watch_k *w)
 {
 	struct varmon_hw *hw = w->hw;
 
+	/* Once the breakpoints are gone, the handler queues no report. */
 	varmon_hw_unregister(hw);
 	/* A trip already queued is still reported, as for a timer. */
-	flush_work(&hw->work);
-	varmon_hw_free_buffers(hw);
+	varmon_hw_put(hw);
 	w->hw = NULL;
 }

@@ -42,8 +42,8 @@ void varmon_trip_add(struct varmon_trip *trip, const struct varmon_watch_k *w,
  * @r:		the trip
  * @source:	what saw it, for the block's first line
  *
- * Context: process (a work item); may sleep. Never takes varmon_lock,
- * because teardown waits for this work while holding it.
+ * Context: process (a work item); may sleep. Never takes varmon_lock:
+ * teardown under it must not wait for a dump.
  */
 void varmon_report(const struct varmon_trip *r, const char *source)
 {

@@ -17,6 +17,7 @@
 #include <linux/math64.h>
 #include <linux/overflow.h>
 #include <linux/printk.h>
+#include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
@@ -39,6 +40,9 @@
  * @started:	@hrt has been started, under varmon_lock
  * @creator:	address space whose watch made this timer, charged for it
  *		in its share (max_process_timers); under varmon_lock
+ * @refs:	one held by varmon_timers until varmon_timer_destroy(), and
+ *		one per queued @report_work, dropped when it is done; the
+ *		last one frees the timer
  * @trip_pending: @trip holds a tick that @report_work has not taken yet
  * @report_work: prints the dmesg block and runs the capture
  * @trip:	watches that tripped, filled by the callback
@@ -55,6 +59,7 @@ struct varmon_timer {
 	unsigned int nr;
 	bool started;
 	struct varmon_mm *creator;
+	refcount_t refs;
 	bool trip_pending;
 	struct work_struct report_work;
 	struct varmon_trip *trip;
@@ -137,6 +142,8 @@ static enum hrtimer_restart varmon_timer_fn(struct hrtimer *hrt)
 	if (tripped && !t->trip_pending) {
 		t->trip->real_ns = ktime_get_real_ns();
 		t->trip_pending = true;
+		/* @report_work has taken any earlier trip: this queues it. */
+		refcount_inc(&t->refs);
 		queue_work(varmon_wq, &t->report_work);
 	}
 	raw_spin_unlock(&t->lock);
@@ -154,6 +161,15 @@ static enum hrtimer_restart varmon_timer_fn(struct hrtimer *hrt)
 	return HRTIMER_RESTART;
 }
 
+static void varmon_timer_put(struct varmon_timer *t)
+{
+	if (!refcount_dec_and_test(&t->refs))
+		return;
+	kfree(t->report);
+	kfree(t->trip);
+	kfree(t);
+}
+
 static void varmon_report_fn(struct work_struct *work)
 {
 	struct varmon_timer *t = container_of(work, struct varmon_timer,
@@ -168,6 +184,7 @@ static void varmon_report_fn(struct work_struct *work)
 
 	snprintf(source, sizeof(source), "interval %llu ns", t->interval_ns);
 	varmon_report(r, source);
+	varmon_timer_put(t);
 }
 
 static struct varmon_timer *varmon_timer_create(u64 interval_ns)
@@ -187,6 +204,7 @@ static struct varmon_timer *varmon_timer_create(u64 interval_ns)
 			     HRTIMER_MODE_REL_HARD);
 	raw_spin_lock_init(&t->lock);
 	INIT_WORK(&t->report_work, varmon_report_fn);
+	refcount_set(&t->refs, 1);
 	t->interval_ns = interval_ns;
 	t->cap = cap;
 	return t;
@@ -322,26 +340,26 @@ static void varmon_timer_destroy(struct varmon_timer *t)
 {
 	if (t->creator)
 		t->creator->nr_timers--;
+	/* Once the callback is done, no report is queued any more. */
 	hrtimer_cancel(&t->hrt);
-	/*
-	 * A trip queued before the last watch went (its process exited
-	 * right after it) is still reported: flush, not cancel.
-	 */
-	flush_work(&t->report_work);
 	list_del(&t->node);
 	varmon_nr_timers--;
 	atomic_dec(&varmon_stats.timers);
-	kfree(t->report);
-	kfree(t->trip);
-	kfree(t);
+	/*
+	 * A trip queued before the last watch went (its process exited
+	 * right after it) is still reported, and its work frees the timer.
+	 * Waiting for it here would hold varmon_lock for as long as a dump
+	 * takes.
+	 */
+	varmon_timer_put(t);
 }
 
 /**
  * varmon_timer_release() - give back a slot; free the timer with the last
  * @t:	timer from varmon_timer_reserve()
  *
- * Context: process, varmon_lock held; waits for a running callback and a
- * queued or running report, so the report work must never take varmon_lock.
+ * Context: process, varmon_lock held; waits for a running callback, not
+ * for a queued or running report, which frees the timer when it is done.
  */
 void varmon_timer_release(struct varmon_timer *t)
 {
