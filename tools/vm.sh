@@ -231,6 +231,17 @@ if [ -n "$module" ]; then
 	[ -f "$module" ] || die "no such module: $module"
 	cp "$module" "$root/varmon/variable_monitor.ko"
 fi
+# FUSE for the tests of unanswered page faults (test_hostile_mem): the
+# kernel's fuse.ko where it is a module; guest-init loads it.
+fusedir=/lib/modules/$release/kernel/fs/fuse
+for f in "$fusedir"/fuse.ko "$fusedir"/fuse.ko.xz; do
+	[ -e "$f" ] || continue
+	mkdir -p "$root$fusedir"
+	case $f in
+	*.xz) xz -dc "$f" >"$root$fusedir/fuse.ko" ;;
+	*) cp "$f" "$root$fusedir/fuse.ko" ;;
+	esac
+done
 for d in "${bins[@]}"; do
 	[ -d "$d" ] || die "--bin $d: not a directory"
 	cp -a "$d/." "$root/varmon/bin/"
