@@ -105,6 +105,21 @@ $(UCLI_TESTS_OUT)/ucli_watch_target: $(UCLI_T)/watch_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+# Real programs, built the way their users build them.
+$(UCLI_TESTS_OUT)/ucli_real_cxx: $(UCLI_T)/real_cxx.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O2 -g -pthread -o $@ $<
+
+$(UCLI_TESTS_OUT)/ucli_real_sig: $(UCLI_T)/real_sig.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
+
+$(UCLI_TESTS_OUT)/test_ucli_real.sh: $(UCLI_T)/test_ucli_real.sh \
+		$(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_gen_stack \
+		$(UCLI_TESTS_OUT)/ucli_real_cxx $(UCLI_TESTS_OUT)/ucli_real_sig
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
 $(UCLI_TESTS_OUT)/ucli_json_check: $(UCLI_T)/json_check.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
@@ -122,7 +137,7 @@ $(UCLI_TESTS_OUT)/test_ucli_report.sh: $(UCLI_T)/test_ucli_report.sh $(UCLI_REPO
 	chmod 0755 $@
 
 HOST_TESTS += $(addprefix $(UCLI_TESTS_OUT)/,$(UCLI_UNIT_TESTS)) \
-	      $(UCLI_TESTS_OUT)/test_ucli_report.sh
+	      $(UCLI_TESTS_OUT)/test_ucli_report.sh $(UCLI_TESTS_OUT)/test_ucli_real.sh
 
 # ---- fuzz targets (clang libFuzzer) ----------------------------------
 

@@ -444,14 +444,14 @@ void elf_obj__image_range(const struct elf_obj *o, uint64_t *lo, uint64_t *hi)
 		*lo = *hi = 0;
 }
 
-size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
-		     size_t len)
+static size_t read_segs(const struct elf_obj *o, uint64_t vaddr, void *buf,
+			size_t len, bool writable)
 {
 	for (size_t i = 0; i < o->nr_segs; i++) {
 		const struct elf_seg *s = &o->segs[i];
 		uint64_t off, n;
 
-		if (s->flags & PF_W)
+		if ((s->flags & PF_W) && !writable)
 			continue;
 		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz)
 			continue;
@@ -467,6 +467,18 @@ size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
 		return n;
 	}
 	return 0;
+}
+
+size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
+		     size_t len)
+{
+	return read_segs(o, vaddr, buf, len, false);
+}
+
+size_t elf_obj__read_file(const struct elf_obj *o, uint64_t vaddr, void *buf,
+			  size_t len)
+{
+	return read_segs(o, vaddr, buf, len, true);
 }
 
 static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *out)
@@ -561,7 +573,32 @@ static int cmp_sym(const void *a, const void *b)
 		return x->addr < y->addr ? -1 : 1;
 	if (bind_rank(x->bind) != bind_rank(y->bind))
 		return bind_rank(x->bind) - bind_rank(y->bind);
+	/* glibc's hidden internal aliases: the public name reads better. */
+	if (!strncmp(x->name, "__GI_", 5) != !strncmp(y->name, "__GI_", 5))
+		return strncmp(x->name, "__GI_", 5) ? -1 : 1;
 	return strcmp(x->name, y->name);
+}
+
+/*
+ * A sizeless symbol reaches to the next symbol's start, at most
+ * SIZELESS_MAX bytes; the last one, which nothing bounds, to nothing.
+ */
+#define SIZELESS_MAX 4096
+
+static void size_sizeless(struct elf_obj *o)
+{
+	for (size_t i = 0; i < o->nr_syms; i++) {
+		struct elf_sym *sy = &o->syms[i];
+		size_t j = i + 1;
+
+		if (!sy->sizeless)
+			continue;
+		while (j < o->nr_syms && o->syms[j].addr == sy->addr)
+			j++;
+		sy->size = j < o->nr_syms ? o->syms[j].addr - sy->addr : 0;
+		if (sy->size > SIZELESS_MAX)
+			sy->size = SIZELESS_MAX;
+	}
 }
 
 /* Function symbols of the table @type in @elf; false if there is none. */
@@ -583,7 +620,7 @@ static bool load_table(struct elf_obj *o, Elf *elf, uint32_t type)
 			break;
 		t = GELF_ST_TYPE(s.st_info);
 		if ((t != STT_FUNC && t != STT_GNU_IFUNC) ||
-		    s.st_shndx == SHN_UNDEF || !s.st_value || !s.st_size)
+		    s.st_shndx == SHN_UNDEF || !s.st_value)
 			continue;
 		name = elf_strptr(elf, sh.sh_link, s.st_name);
 		if (!name || !*name)
@@ -604,11 +641,13 @@ static bool load_table(struct elf_obj *o, Elf *elf, uint32_t type)
 			.size = s.st_size,
 			.name = name,
 			.bind = GELF_ST_BIND(s.st_info),
+			.sizeless = !s.st_size,
 		};
 	}
 	if (!o->nr_syms)
 		return false;
 	qsort(o->syms, o->nr_syms, sizeof(*o->syms), cmp_sym);
+	size_sizeless(o);
 	return true;
 }
 
@@ -658,15 +697,20 @@ const struct elf_sym *elf_obj__find_sym(struct elf_obj *o, uint64_t vaddr)
 	 * start addresses from the nearest down; within a group the sort put
 	 * the preferred alias first.
 	 */
-	for (size_t end = lo, tries = 0; end > 0 && tries < SYM_LOOKBACK; tries++) {
-		size_t first = end - 1;
+	for (int sizeless = 0; sizeless < 2; sizeless++) {
+		for (size_t end = lo, tries = 0; end > 0 && tries < SYM_LOOKBACK;
+		     tries++) {
+			size_t first = end - 1;
 
-		while (first > 0 && o->syms[first - 1].addr == o->syms[end - 1].addr)
-			first--;
-		for (size_t k = first; k < end; k++)
-			if (vaddr - o->syms[k].addr < o->syms[k].size)
-				return &o->syms[k];
-		end = first;
+			while (first > 0 &&
+			       o->syms[first - 1].addr == o->syms[end - 1].addr)
+				first--;
+			for (size_t k = first; k < end; k++)
+				if (o->syms[k].sizeless == sizeless &&
+				    vaddr - o->syms[k].addr < o->syms[k].size)
+					return &o->syms[k];
+			end = first;
+		}
 	}
 	return NULL;
 }

@@ -36,6 +36,12 @@ struct elf_sym {
 	uint64_t size;
 	const char *name;
 	uint8_t bind;		/* STB_* */
+	/*
+	 * The table gave no size (hand-written assembly such as
+	 * __restore_rt): @size reaches to the next symbol, and a sized
+	 * symbol covering the same address wins.
+	 */
+	bool sizeless;
 };
 
 /* Index entry of the .debug_frame table, as libunwind lays it out. */
@@ -99,6 +105,14 @@ void elf_obj__image_range(const struct elf_obj *o, uint64_t *lo, uint64_t *hi);
  */
 size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
 		     size_t len);
+
+/*
+ * The same from any PT_LOAD segment, writable ones as the file holds them.
+ * For the unwinder's reads of CIE personality and LSDA pointers, which
+ * sit in relocated data but whose values it only stores, never follows.
+ */
+size_t elf_obj__read_file(const struct elf_obj *o, uint64_t vaddr, void *buf,
+			  size_t len);
 
 /* The function symbol containing @vaddr, or NULL. */
 const struct elf_sym *elf_obj__find_sym(struct elf_obj *o, uint64_t vaddr);

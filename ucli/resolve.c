@@ -167,13 +167,13 @@ static void warn_module(struct symbolizer *s, const struct umodule *m)
 }
 
 static void uframe_sym(struct symbolizer *s, const struct uspace *us,
-		       const struct uframe *u, bool first, struct rframe *f)
+		       const struct uframe *u, struct rframe *f)
 {
 	/*
 	 * A return address may sit just past the end of its caller (a call
 	 * to a noreturn function), so callers are looked up one byte back.
 	 */
-	uint64_t look = first ? u->ip : u->ip - 1;
+	uint64_t look = u->exact ? u->ip : u->ip - 1;
 	const struct umodule *m = uspace__module_at(us, look);
 	const struct elf_sym *sym;
 
@@ -192,6 +192,26 @@ static void uframe_sym(struct symbolizer *s, const struct uspace *us,
 		return;
 	f->sym = sym->name;
 	f->off = u->ip - m->bias - sym->addr;
+}
+
+/*
+ * Where a thread's stack begins: a chain that ends elsewhere was cut
+ * short, and says so. Go's goroutines start in runtime.goexit (its
+ * return address), its threads in runtime.rt0_go and runtime.mstart.
+ */
+static bool entry_point(const char *sym)
+{
+	static const char *const entries[] = {
+		"_start", "__clone3", "__GI___clone3", "clone", "__clone",
+		"__GI___clone", "runtime.goexit", "runtime.rt0_go",
+		"runtime.mstart", "runtime.goexit.abi0", "runtime.rt0_go.abi0",
+		"runtime.mstart.abi0",
+	};
+
+	for (size_t i = 0; sym && i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (!strcmp(sym, entries[i]))
+			return true;
+	return false;
 }
 
 static const char *ustack_state_reason(uint8_t state)
@@ -265,8 +285,14 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 			   sizeof(rt->ustop));
 	rt->uframes = xcalloc(n, sizeof(*rt->uframes));
 	for (size_t i = 0; i < n; i++)
-		uframe_sym(s, us, &uf[i], i == 0, &rt->uframes[i]);
+		uframe_sym(s, us, &uf[i], &rt->uframes[i]);
 	rt->nr_u = n;
+	/* An unnamed last frame may well be a thread's entry: say nothing. */
+	if (n && !rt->ustop[0] && rt->uframes[n - 1].sym &&
+	    !entry_point(rt->uframes[n - 1].sym))
+		snprintf(rt->ustop, sizeof(rt->ustop),
+			 "no caller found for %s, which does not start a thread",
+			 rt->uframes[n - 1].sym);
 	free(uf);
 }
 

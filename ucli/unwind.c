@@ -228,7 +228,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
 		if (!m->elf || addr < m->img_lo || addr >= m->img_hi)
 			continue;
 		/* A word cut by the segment end reads as zero-padded. */
-		if (elf_obj__read(m->elf, addr - m->bias, &v, sizeof(v))) {
+		if (elf_obj__read_file(m->elf, addr - m->bias, &v, sizeof(v))) {
 			*valp = v;
 			return 0;
 		}
@@ -396,6 +396,22 @@ void uspace__free(struct uspace *us)
 	free(us);
 }
 
+/*
+ * Is @ip the x86-64 rt_sigreturn trampoline (mov $15,%rax; syscall),
+ * glibc's __restore_rt and musl's alike? The same test libunwind makes.
+ */
+static bool is_sigreturn(const struct uspace *us, uint64_t ip)
+{
+	static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00,
+					0x0f, 0x05 };
+	const struct umodule *m = module_at(us, ip);
+	uint8_t buf[sizeof(code)];
+
+	return m && m->elf &&
+	       elf_obj__read(m->elf, ip - m->bias, buf, sizeof(buf)) == sizeof(buf) &&
+	       !memcmp(buf, code, sizeof(code));
+}
+
 size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 		      struct uframe *frames, size_t max, char *stop,
 		      size_t stoplen)
@@ -403,13 +419,14 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 	struct uctx u = { .us = us, .t = t };
 	unw_word_t ip, sp, prev_sp;
 	unw_cursor_t c;
+	bool sig, after_sig = false;
 	size_t n = 0;
 	int ret;
 
 	stop[0] = '\0';
 	if (!max)
 		return 0;
-	frames[n++] = (struct uframe){ t->regs->reg[VARMON_REG_RIP], UFRAME_REGS };
+	frames[n++] = (struct uframe){ t->regs->reg[VARMON_REG_RIP], UFRAME_REGS, true };
 	prev_sp = t->regs->reg[VARMON_REG_RSP];
 	ret = unw_init_remote(&c, us->as, &u);
 	if (ret < 0) {
@@ -457,9 +474,12 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 			return n;
 		}
 		prev_sp = sp;
+		sig = is_sigreturn(us, ip);
 		frames[n++] = (struct uframe){
-			ip, u.lookups && !u.found ? UFRAME_FP : UFRAME_DWARF
+			ip, u.lookups && !u.found ? UFRAME_FP : UFRAME_DWARF,
+			sig || after_sig
 		};
+		after_sig = sig;
 	}
 	snprintf(stop, stoplen, "frame limit (%zu) reached", max);
 	return n;

@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# ucli on real programs, on the host, under ASan and UBSan (ucli-san):
+# each program runs until it is quiescent, ucli_gen_stack --attach takes
+# each thread's registers and stack as the module would at a trip, and
+# `ucli report` must unwind the whole chain to the thread's entry:
+#  - C++ at -O2 against libstdc++ (CIEs with personality and LSDA);
+#  - a thread blocked in a signal handler (through __restore_rt).
+# Prints TAP.
+set -u
+
+here=$(cd "$(dirname "$0")" && pwd)
+ucli=$here/ucli-san
+gen=$here/ucli_gen_stack
+cxx=$here/ucli_real_cxx
+sig=$here/ucli_real_sig
+
+tmp=$(mktemp -d /tmp/ucli-real.XXXXXX) || exit 1
+pids=
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+export ASAN_OPTIONS=abort_on_error=0:detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# libc's local symbols (start_thread, __clone3, __restore_rt) come from
+# its debug file when libc6-dbg is installed.
+export UCLI_DEBUG_DIR=/usr/lib/debug
+libc_dbg=0
+id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
+	awk '/Build ID/ { print $3 }')
+[ -n "$id" ] && [ -f "/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug" ] && libc_dbg=1
+
+n=0
+failed=0
+planned=5
+echo "TAP version 13"
+echo "1..$planned"
+
+ok() {
+	n=$((n + 1))
+	echo "ok $n $*"
+}
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n $*"
+}
+skip() {
+	n=$((n + 1))
+	echo "ok $n $1 # SKIP $2"
+}
+check() {
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else not_ok "$name"; fi
+}
+same() {
+	[ "$1" = "$2" ] && return 0
+	echo "# expected: $1"
+	echo "# got:      $2"
+	return 1
+}
+# The function names of a text report's #~ frames, innermost first; ? for
+# an unnamed frame.
+frames() {
+	awk '/^#~ 0x/ {
+		f = $3
+		if (f ~ /^\(/ || f == "[unknown]") f = "?"
+		else sub(/\+0x[0-9a-f]+$/, "", f)
+		s = s (s == "" ? "" : " ") f
+	} END { print s }' "$1"
+}
+# start PROG: run it until it prints "ready"; sets $pid.
+start() {
+	"$@" >"$tmp/ready" 2>&1 &
+	pid=$!
+	pids="$pids $pid"
+	for _ in $(seq 200); do
+		grep -q ready "$tmp/ready" && return 0
+		sleep 0.05
+	done
+	echo "# $1 never got ready"
+	return 1
+}
+# capture TID NAME: record the thread and report it into $tmp/NAME.txt.
+capture() {
+	"$gen" --attach "$1" --stack-bytes 131072 -o "$tmp/$2.rec" 2>"$tmp/$2.err" ||
+		return $?
+	"$ucli" report "$tmp/$2.rec" >"$tmp/$2.txt" 2>"$tmp/$2.err"
+}
+no_stop() {
+	grep -q 'unwinding stopped' "$1" || return 0
+	grep '^#~' "$1" | sed 's/^/#   /'
+	return 1
+}
+
+# ---- C++ --------------------------------------------------------------
+if ! start "$cxx"; then
+	for t in "C++: the template recursion unwinds through the lambda to the thread's start" \
+		"C++: the catch handler's frame unwinds through 40 recursive frames" \
+		"C++: the main thread unwinds through std::thread::join to _start"; do
+		not_ok "$t"
+	done
+else
+	tids=$(ls "/proc/$pid/task" | sort -n)
+	main=$pid
+	set -- $(echo "$tids" | grep -vx "$main")
+	capture "$1" w1 && capture "$3" deep && capture "$main" main
+	st=$?
+	if [ $st -eq 77 ]; then
+		for t in 1 2 3; do skip "C++ capture $t" "$(cat "$tmp/w1.err")"; done
+	else
+		w1=$(frames "$tmp/w1.txt")
+		# -O2 may clone the member function (".isra.0" and the like).
+		run='_ZN11varmon_test6WorkerIlE3runEi[.a-z0-9]*'
+		check "C++: the template recursion unwinds through the lambda to the thread's start" \
+			eval 'echo "$w1" | grep -qE "sleep( $run){4} [^ ]*main[^ ]*_M_run" &&
+				no_stop "$tmp/w1.txt" &&
+				{ [ $libc_dbg = 0 ] || same "start_thread __clone3" "$(echo "$w1" | awk "{ print \$(NF-1), \$NF }")"; } ||
+				{ echo "# got: $w1"; false; }'
+		d=$(frames "$tmp/deep.txt")
+		check "C++: the catch handler's frame unwinds through 40 recursive frames" \
+			eval '[ "$(echo "$d" | grep -o "_ZN11varmon_test4deepEi" | wc -l)" -ge 40 ] &&
+				no_stop "$tmp/deep.txt" || { echo "# got: $d"; false; }'
+		m=$(frames "$tmp/main.txt")
+		check "C++: the main thread unwinds through std::thread::join to _start" \
+			eval 'case "$m" in *"_ZNSt6thread4joinEv main __libc_start_call_main __libc_start_main _start") no_stop "$tmp/main.txt";;
+				*) same "... _ZNSt6thread4joinEv main __libc_start_call_main __libc_start_main _start" "$m";; esac'
+	fi
+fi
+
+# ---- a signal handler -------------------------------------------------
+if ! start "$sig" || ! capture "$pid" sig; then
+	not_ok "signal: the handler's frames, then __restore_rt"
+	not_ok "signal: on through the interrupted code to _start"
+else
+	s=$(frames "$tmp/sig.txt")
+	if [ $libc_dbg = 1 ]; then
+		check "signal: the handler's frames, then __restore_rt" \
+			eval 'case "$s" in *"handler __restore_rt "*) true;; *) same "... handler __restore_rt ..." "$s";; esac'
+	else
+		skip "signal: the handler's frames, then __restore_rt" "no libc6-dbg: __restore_rt is a local symbol"
+	fi
+	check "signal: on through the interrupted code to _start" \
+		eval 'case "$s" in *" raise interrupted main __libc_start_call_main __libc_start_main _start") no_stop "$tmp/sig.txt";;
+			*) same "... raise interrupted main __libc_start_call_main __libc_start_main _start" "$s";; esac'
+fi
+
+echo "# $((n - failed)) passed, $failed failed"
+[ "$n" -eq $planned ] || echo "# planned $planned tests, ran $n"
+[ $failed -eq 0 ]
