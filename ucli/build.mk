@@ -19,13 +19,27 @@ UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MM
 
 # Everything but the command line: also linked into unit tests and fuzzers.
 UCLI_CORE := util jsonw record kallsyms elfsym unwind procfs resolve report \
-	     print print_text print_json print_folded device
+	     demangle print print_text print_json print_folded device
 UCLI_MAIN := main cmd_dump cmd_proc cmd_watch
 
-UCLI_OBJS := $(addprefix $(UCLI_OUT)/obj/,$(addsuffix .o,$(UCLI_CORE) $(UCLI_MAIN)))
-UCLI_SAN_CORE := $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_CORE)))
+# libiberty's demangler (C++, Rust legacy and v0), linked in as one object
+# that exports cplus_demangle alone: libiberty's own xmalloc and friends
+# would clash with ours.
+UCLI_IBERTY := $(UCLI_OUT)/iberty_demangle.o
+
+$(UCLI_IBERTY):
+	@mkdir -p $(dir $@)
+	ld -r -u cplus_demangle -o $@.tmp $(shell $(CC) -print-file-name=libiberty.a)
+	objcopy --keep-global-symbol=cplus_demangle $@.tmp $@
+	rm -f $@.tmp
+
+UCLI_OBJS := $(addprefix $(UCLI_OUT)/obj/,$(addsuffix .o,$(UCLI_CORE) $(UCLI_MAIN))) \
+	     $(UCLI_IBERTY)
+UCLI_SAN_CORE := $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_CORE))) \
+		 $(UCLI_IBERTY)
 UCLI_SAN_OBJS := $(UCLI_SAN_CORE) $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_MAIN)))
-UCLI_FUZZ_CORE := $(addprefix $(UCLI_OUT)/fuzz/,$(addsuffix .o,$(UCLI_CORE)))
+UCLI_FUZZ_CORE := $(addprefix $(UCLI_OUT)/fuzz/,$(addsuffix .o,$(UCLI_CORE))) \
+		  $(UCLI_IBERTY)
 
 $(UCLI_OUT)/obj/%.o: $(UCLI_DIR)/%.c
 	@mkdir -p $(dir $@)
@@ -65,7 +79,7 @@ VM_PROGS += $(BUILD)/vm/bin/ucli $(BUILD)/vm/bin/test_ucli \
 
 UCLI_T := $(UCLI_DIR)/tests
 UCLI_UNIT_TESTS := test_ucli_record test_ucli_jsonw test_ucli_kallsyms \
-		   test_ucli_drain test_ucli_elfsym
+		   test_ucli_drain test_ucli_elfsym test_ucli_demangle
 
 $(UCLI_TESTS_OUT)/ucli-san: $(UCLI_SAN_OBJS)
 	@mkdir -p $(dir $@)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "kallsyms.h"
 #include "procfs.h"
 #include "resolve.h"
@@ -21,6 +22,7 @@ struct warned {
 struct symbolizer {
 	struct sym_opts o;
 	struct elf_cache *cache;
+	struct demangler *dm;		/* NULL with no_demangle */
 	struct ksyms *ksyms;
 	bool ksyms_tried;
 	bool ksyms_apply;		/* to the dump being resolved */
@@ -37,6 +39,8 @@ struct symbolizer *symbolizer__new(const struct sym_opts *o)
 	if (!s->o.max_frames)
 		s->o.max_frames = 256;
 	s->cache = elf_cache__new(o->debug_dir);
+	if (!o->no_demangle)
+		s->dm = demangler__new();
 	s->clk_tck = sysconf(_SC_CLK_TCK);
 	return s;
 }
@@ -53,6 +57,7 @@ void symbolizer__free(struct symbolizer *s)
 		free(w);
 	}
 	ksyms__free(s->ksyms);
+	demangler__free(s->dm);
 	elf_cache__free(s->cache);
 	free(s);
 }
@@ -190,7 +195,7 @@ static void uframe_sym(struct symbolizer *s, const struct uspace *us,
 	sym = elf_obj__find_sym(m->elf, look - m->bias);
 	if (!sym)
 		return;
-	f->sym = sym->name;
+	f->sym = s->dm ? demangler__name(s->dm, sym->name) : sym->name;
 	f->off = u->ip - m->bias - sym->addr;
 }
 

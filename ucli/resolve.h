@@ -24,6 +24,8 @@ struct sym_opts {
 	 */
 	bool kallsyms_given;
 	size_t max_frames;	/* user frames per task */
+	bool no_demangle;	/* names as the symbol tables hold them */
+	bool no_srcline;	/* no source lines, no inlined frames */
 };
 
 struct rframe {

@@ -6,7 +6,8 @@
 # each thread's registers and stack as the module would at a trip, and
 # `ucli report` must unwind the whole chain to the thread's entry:
 #  - C++ at -O2 against libstdc++ (CIEs with personality and LSDA);
-#  - a thread blocked in a signal handler (through __restore_rt).
+#  - a thread blocked in a signal handler (through __restore_rt);
+# and names are demangled in every output format unless --no-demangle.
 # Prints TAP.
 set -u
 
@@ -35,7 +36,7 @@ id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 
 n=0
 failed=0
-planned=5
+planned=7
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -63,15 +64,11 @@ same() {
 	echo "# got:      $2"
 	return 1
 }
-# The function names of a text report's #~ frames, innermost first; ? for
-# an unnamed frame.
+# The function names of a text report's #~ frames, innermost first, each
+# followed by "|" (demangled names hold spaces); ? for an unnamed frame.
 frames() {
-	awk '/^#~ 0x/ {
-		f = $3
-		if (f ~ /^\(/ || f == "[unknown]") f = "?"
-		else sub(/\+0x[0-9a-f]+$/, "", f)
-		s = s (s == "" ? "" : " ") f
-	} END { print s }' "$1"
+	sed -n 's/^#~ 0x[0-9a-f]* //p' "$1" | sed 's/ \[[a-z]*\]$//; s/ ([^()]*)$//;
+		s/+0x[0-9a-f]*$//; s/^$/?/' | tr '\n' '|'
 }
 # start PROG: run it until it prints "ready"; sets $pid.
 start() {
@@ -101,7 +98,8 @@ no_stop() {
 if ! start "$cxx"; then
 	for t in "C++: the template recursion unwinds through the lambda to the thread's start" \
 		"C++: the catch handler's frame unwinds through 40 recursive frames" \
-		"C++: the main thread unwinds through std::thread::join to _start"; do
+		"C++: the main thread unwinds through std::thread::join to _start" \
+		"C++: --no-demangle" "C++: JSON and folded"; do
 		not_ok "$t"
 	done
 else
@@ -111,24 +109,33 @@ else
 	capture "$1" w1 && capture "$3" deep && capture "$main" main
 	st=$?
 	if [ $st -eq 77 ]; then
-		for t in 1 2 3; do skip "C++ capture $t" "$(cat "$tmp/w1.err")"; done
+		for t in 1 2 3 4 5; do skip "C++ capture $t" "$(cat "$tmp/w1.err")"; done
 	else
 		w1=$(frames "$tmp/w1.txt")
-		# -O2 may clone the member function (".isra.0" and the like).
-		run='_ZN11varmon_test6WorkerIlE3runEi[.a-z0-9]*'
+		# -O2 may clone the member function (" [clone .isra.0]").
+		run='varmon_test::Worker<long>::run\(int\)[^|]*[|]'
 		check "C++: the template recursion unwinds through the lambda to the thread's start" \
-			eval 'echo "$w1" | grep -qE "sleep( $run){4} [^ ]*main[^ ]*_M_run" &&
+			eval 'echo "$w1" | grep -qE "[|]sleep[|]($run){4}std::thread::_State_impl<[^|]*main::\{lambda\(\)#1\}[^|]*_M_run\(\)[|]" &&
 				no_stop "$tmp/w1.txt" &&
-				{ [ $libc_dbg = 0 ] || same "start_thread __clone3" "$(echo "$w1" | awk "{ print \$(NF-1), \$NF }")"; } ||
+				{ [ $libc_dbg = 0 ] || echo "$w1" | grep -q "|start_thread|__clone3|$"; } ||
 				{ echo "# got: $w1"; false; }'
 		d=$(frames "$tmp/deep.txt")
 		check "C++: the catch handler's frame unwinds through 40 recursive frames" \
-			eval '[ "$(echo "$d" | grep -o "_ZN11varmon_test4deepEi" | wc -l)" -ge 40 ] &&
+			eval 'echo "$d" | grep -qE "^pause[|]varmon_test::deep\(int\)( \[clone \.cold\])?[|](varmon_test::deep\(int\)[|]){40}[^v]" &&
 				no_stop "$tmp/deep.txt" || { echo "# got: $d"; false; }'
 		m=$(frames "$tmp/main.txt")
 		check "C++: the main thread unwinds through std::thread::join to _start" \
-			eval 'case "$m" in *"_ZNSt6thread4joinEv main __libc_start_call_main __libc_start_main _start") no_stop "$tmp/main.txt";;
-				*) same "... _ZNSt6thread4joinEv main __libc_start_call_main __libc_start_main _start" "$m";; esac'
+			eval 'case "$m" in *"|std::thread::join()|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/main.txt";;
+				*) same "...|std::thread::join()|main|__libc_start_call_main|__libc_start_main|_start|" "$m";; esac'
+		"$ucli" report --no-demangle "$tmp/main.rec" >"$tmp/main-raw.txt" 2>/dev/null
+		check "C++: --no-demangle prints the names as the files hold them" \
+			eval 'grep -q " _ZNSt6thread4joinEv+0x" "$tmp/main-raw.txt" &&
+				! grep -q "std::thread::join" "$tmp/main-raw.txt"'
+		"$ucli" report -f json "$tmp/main.rec" >"$tmp/main.json" 2>/dev/null
+		"$ucli" report -f folded "$tmp/main.rec" >"$tmp/main.folded" 2>/dev/null
+		check "C++: JSON and folded output are demangled alike" \
+			eval 'grep -qF "\"std::thread::join()\"" "$tmp/main.json" &&
+				grep -qF ";std::thread::join();" "$tmp/main.folded"'
 	fi
 fi
 
@@ -140,13 +147,13 @@ else
 	s=$(frames "$tmp/sig.txt")
 	if [ $libc_dbg = 1 ]; then
 		check "signal: the handler's frames, then __restore_rt" \
-			eval 'case "$s" in *"handler __restore_rt "*) true;; *) same "... handler __restore_rt ..." "$s";; esac'
+			eval 'case "$s" in *"|handler|__restore_rt|"*) true;; *) same "...|handler|__restore_rt|..." "$s";; esac'
 	else
 		skip "signal: the handler's frames, then __restore_rt" "no libc6-dbg: __restore_rt is a local symbol"
 	fi
 	check "signal: on through the interrupted code to _start" \
-		eval 'case "$s" in *" raise interrupted main __libc_start_call_main __libc_start_main _start") no_stop "$tmp/sig.txt";;
-			*) same "... raise interrupted main __libc_start_call_main __libc_start_main _start" "$s";; esac'
+		eval 'case "$s" in *"|raise|interrupted|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/sig.txt";;
+			*) same "...|raise|interrupted|main|__libc_start_call_main|__libc_start_main|_start|" "$s";; esac'
 fi
 
 echo "# $((n - failed)) passed, $failed failed"
