@@ -15,11 +15,12 @@ UCLI_LIBS := $(shell pkg-config --libs $(UCLI_PKGS) 2>/dev/null)
 ifeq ($(strip $(UCLI_LIBS)),)
 UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf
 endif
+UCLI_LIBS += -ldebuginfod
 UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MMD -MP
 
 # Everything but the command line: also linked into unit tests and fuzzers.
 UCLI_CORE := util jsonw record kallsyms elfsym unwind procfs resolve report \
-	     demangle print print_text print_json print_folded device
+	     demangle srcline print print_text print_json print_folded device
 UCLI_MAIN := main cmd_dump cmd_proc cmd_watch
 
 # libiberty's demangler (C++, Rust legacy and v0), linked in as one object

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dwarf.h>
+#include <elfutils/debuginfod.h>
 #include <elfutils/libdw.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,9 @@ struct elf_obj {
 	bool debug_tried;
 	struct elf_obj *debug;		/* separate debug file, owned */
 
+	bool dwarf_tried;
+	Dwarf *dwarf;			/* of this file or of debug */
+
 	bool dframe_tried;
 	bool has_dframe;
 	struct elf_dframe dframe;
@@ -67,6 +71,9 @@ struct elf_neg {
 
 struct elf_cache {
 	char *debug_dir;
+	/* Set up on first need, only when DEBUGINFOD_URLS is set. */
+	bool dbginfod_tried;
+	debuginfod_client *dbginfod;
 	struct elf_obj *objs;
 	struct elf_neg *negs;
 	size_t opened;
@@ -86,6 +93,8 @@ static void obj_free(struct elf_obj *o)
 {
 	if (!o)
 		return;
+	if (o->dwarf)
+		dwarf_end(o->dwarf);
 	obj_free(o->debug);
 	for (size_t i = 0; i < o->nr_names; i++)
 		free(o->names[i]);
@@ -119,6 +128,8 @@ void elf_cache__free(struct elf_cache *c)
 		free(n->path);
 		free(n);
 	}
+	if (c->dbginfod)
+		debuginfod_end(c->dbginfod);
 	free(c->debug_dir);
 	free(c);
 }
@@ -525,30 +536,96 @@ static Elf_Data *section_data(Elf_Scn *scn, const GElf_Shdr *sh)
 	return d;
 }
 
-static void find_debug(struct elf_obj *o)
+/* The debug file at @path if its build-id is @o's. */
+static struct elf_obj *open_debug(struct elf_obj *o, const char *path)
 {
 	enum elf_status st;
-	char *path, *p;
+	struct elf_obj *d;
 	int err;
+
+	d = obj_open(o->cache, path, &st, &err);
+	if (d && !(d->build_id_len == o->build_id_len &&
+		   !memcmp(d->build_id, o->build_id, o->build_id_len))) {
+		obj_free(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/*
+ * Ask the debuginfod servers of DEBUGINFOD_URLS; libdebuginfod keeps its
+ * cache and timeouts (DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT).
+ */
+static struct elf_obj *debuginfod_debug(struct elf_obj *o)
+{
+	struct elf_cache *c = o->cache;
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	struct elf_obj *d;
+	char *path = NULL;
+	int fd;
+
+	if (!urls || !*urls)
+		return NULL;
+	if (!c->dbginfod_tried) {
+		c->dbginfod_tried = true;
+		c->dbginfod = debuginfod_begin();
+	}
+	if (!c->dbginfod)
+		return NULL;
+	fd = debuginfod_find_debuginfo(c->dbginfod, o->build_id,
+				       (int)o->build_id_len, &path);
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	d = open_debug(o, path);
+	free(path);
+	return d;
+}
+
+static void find_debug(struct elf_obj *o)
+{
+	char *path, *p;
 
 	if (o->debug_tried)
 		return;
 	o->debug_tried = true;
-	if (!o->cache->debug_dir || o->build_id_len < 2 || o->fd < 0)
+	if (o->build_id_len < 2 || o->fd < 0)
 		return;
-	path = xmalloc(strlen(o->cache->debug_dir) + 2 * o->build_id_len + 32);
-	p = path + sprintf(path, "%s/.build-id/%02x/", o->cache->debug_dir,
-			   o->build_id[0]);
-	for (size_t i = 1; i < o->build_id_len; i++)
-		p += sprintf(p, "%02x", o->build_id[i]);
-	strcpy(p, ".debug");
-	o->debug = obj_open(o->cache, path, &st, &err);
-	free(path);
-	if (o->debug && !(o->debug->build_id_len == o->build_id_len &&
-			  !memcmp(o->debug->build_id, o->build_id, o->build_id_len))) {
-		obj_free(o->debug);
-		o->debug = NULL;
+	if (o->cache->debug_dir) {
+		path = xmalloc(strlen(o->cache->debug_dir) + 2 * o->build_id_len + 32);
+		p = path + sprintf(path, "%s/.build-id/%02x/", o->cache->debug_dir,
+				   o->build_id[0]);
+		for (size_t i = 1; i < o->build_id_len; i++)
+			p += sprintf(p, "%02x", o->build_id[i]);
+		strcpy(p, ".debug");
+		o->debug = open_debug(o, path);
+		free(path);
 	}
+	if (!o->debug)
+		o->debug = debuginfod_debug(o);
+}
+
+static bool has_debug_info(Elf *elf)
+{
+	GElf_Shdr sh;
+
+	return find_section(elf, ".debug_info", &sh) && sh.sh_type != SHT_NOBITS &&
+	       sh.sh_size;
+}
+
+Dwarf *elf_obj__dwarf(struct elf_obj *o)
+{
+	if (o->dwarf_tried)
+		return o->dwarf;
+	o->dwarf_tried = true;
+	if (has_debug_info(o->elf)) {
+		o->dwarf = dwarf_begin_elf(o->elf, DWARF_C_READ, NULL);
+	} else {
+		find_debug(o);
+		if (o->debug && has_debug_info(o->debug->elf))
+			o->dwarf = dwarf_begin_elf(o->debug->elf, DWARF_C_READ, NULL);
+	}
+	return o->dwarf;
 }
 
 static int bind_rank(uint8_t bind)

@@ -15,6 +15,7 @@
 #ifndef UCLI_ELFSYM_H
 #define UCLI_ELFSYM_H
 
+#include <elfutils/libdw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -133,6 +134,13 @@ struct elf_eh_index {
 	struct elf_dframe_entry *index;
 	size_t nr;
 };
+
+/*
+ * DWARF for source lines: the file's own, or its separate debug file's
+ * (under the debug directory by build-id, else from the debuginfod
+ * servers in DEBUGINFOD_URLS when that is set). NULL when there is none.
+ */
+Dwarf *elf_obj__dwarf(struct elf_obj *o);
 
 const struct elf_eh_hdr *elf_obj__eh_frame_hdr(const struct elf_obj *o);
 /* Built on first use, for files without .eh_frame_hdr; NULL if none. */

@@ -11,6 +11,7 @@
 #include "kallsyms.h"
 #include "procfs.h"
 #include "resolve.h"
+#include "srcline.h"
 #include "util.h"
 
 /* A path already warned about, so each problem is reported once per run. */
@@ -23,6 +24,7 @@ struct symbolizer {
 	struct sym_opts o;
 	struct elf_cache *cache;
 	struct demangler *dm;		/* NULL with no_demangle */
+	struct srcmap *src;		/* NULL with no_srcline */
 	struct ksyms *ksyms;
 	bool ksyms_tried;
 	bool ksyms_apply;		/* to the dump being resolved */
@@ -41,6 +43,8 @@ struct symbolizer *symbolizer__new(const struct sym_opts *o)
 	s->cache = elf_cache__new(o->debug_dir);
 	if (!o->no_demangle)
 		s->dm = demangler__new();
+	if (!o->no_srcline)
+		s->src = srcmap__new();
 	s->clk_tck = sysconf(_SC_CLK_TCK);
 	return s;
 }
@@ -58,6 +62,7 @@ void symbolizer__free(struct symbolizer *s)
 	}
 	ksyms__free(s->ksyms);
 	demangler__free(s->dm);
+	srcmap__free(s->src);
 	elf_cache__free(s->cache);
 	free(s);
 }
@@ -171,8 +176,18 @@ static void warn_module(struct symbolizer *s, const struct umodule *m)
 	}
 }
 
-static void uframe_sym(struct symbolizer *s, const struct uspace *us,
-		       const struct uframe *u, struct rframe *f)
+static const char *sym_name(struct symbolizer *s, const char *name)
+{
+	return s->dm && name ? demangler__name(s->dm, name) : name;
+}
+
+/*
+ * Append the frames of @u to @out (*nr of *cap used): the functions
+ * inlined at its address, innermost first, then its own function.
+ */
+static struct rframe *uframe_sym(struct symbolizer *s, const struct uspace *us,
+				 const struct uframe *u, struct rframe *out,
+				 size_t *nr, size_t *cap)
 {
 	/*
 	 * A return address may sit just past the end of its caller (a call
@@ -180,23 +195,46 @@ static void uframe_sym(struct symbolizer *s, const struct uspace *us,
 	 */
 	uint64_t look = u->exact ? u->ip : u->ip - 1;
 	const struct umodule *m = uspace__module_at(us, look);
+	const struct src_frames *sf = NULL;
 	const struct elf_sym *sym;
+	struct rframe *f;
 
+	if (m && m->elf && s->src)
+		sf = srcmap__lookup(s->src, elf_obj__dwarf(m->elf), look - m->bias);
+	out = grow_array(out, cap, *nr + (sf ? sf->nr : 1), sizeof(*out));
+	for (size_t i = 0; sf && i + 1 < sf->nr; i++) {
+		f = &out[(*nr)++];
+		*f = (struct rframe){
+			.addr = u->ip,
+			.sym = sym_name(s, sf->locs[i].func),
+			.file = m->map->path,
+			.method = u->method,
+			.src_file = sf->locs[i].file,
+			.src_line = sf->locs[i].line,
+			.inlined = true,
+		};
+	}
+	f = &out[(*nr)++];
 	memset(f, 0, sizeof(*f));
 	f->addr = u->ip;
 	f->method = u->method;
 	if (!m)
-		return;
+		return out;
 	f->file = m->map->path;
+	if (sf) {
+		f->src_file = sf->locs[sf->nr - 1].file;
+		f->src_line = sf->locs[sf->nr - 1].line;
+	}
 	if (!m->elf) {
 		warn_module(s, m);
-		return;
+		return out;
 	}
 	sym = elf_obj__find_sym(m->elf, look - m->bias);
 	if (!sym)
-		return;
-	f->sym = s->dm ? demangler__name(s->dm, sym->name) : sym->name;
+		return out;
+	f->sym = sym_name(s, sym->name);
 	f->off = u->ip - m->bias - sym->addr;
+	return out;
 }
 
 /*
@@ -267,7 +305,7 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 {
 	const struct rec_task *t = rt->rt;
 	struct uframe *uf;
-	size_t n;
+	size_t n, cap = 0;
 
 	for (size_t i = 0; i < t->nr_kstack; i++)
 		kframe(s, t->kstack[i], &rt->kframes[i]);
@@ -288,16 +326,14 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 	uf = xcalloc(s->o.max_frames, sizeof(*uf));
 	n = uspace__unwind(us, t, uf, s->o.max_frames, rt->ustop,
 			   sizeof(rt->ustop));
-	rt->uframes = xcalloc(n, sizeof(*rt->uframes));
 	for (size_t i = 0; i < n; i++)
-		uframe_sym(s, us, &uf[i], &rt->uframes[i]);
-	rt->nr_u = n;
+		rt->uframes = uframe_sym(s, us, &uf[i], rt->uframes, &rt->nr_u, &cap);
 	/* An unnamed last frame may well be a thread's entry: say nothing. */
-	if (n && !rt->ustop[0] && rt->uframes[n - 1].sym &&
-	    !entry_point(rt->uframes[n - 1].sym))
+	if (rt->nr_u && !rt->ustop[0] && rt->uframes[rt->nr_u - 1].sym &&
+	    !entry_point(rt->uframes[rt->nr_u - 1].sym))
 		snprintf(rt->ustop, sizeof(rt->ustop),
 			 "no caller found for %s, which does not start a thread",
-			 rt->uframes[n - 1].sym);
+			 rt->uframes[rt->nr_u - 1].sym);
 	free(uf);
 }
 

@@ -34,6 +34,13 @@ struct rframe {
 	uint64_t off;		/* addr - symbol start */
 	const char *file;	/* NULL: address in no known mapping */
 	enum uframe_method method;
+	const char *src_file;	/* NULL: no source line known */
+	unsigned int src_line;
+	/*
+	 * A function inlined into the frame that follows; it shares that
+	 * frame's address and has no offset of its own.
+	 */
+	bool inlined;
 };
 
 struct rtask {

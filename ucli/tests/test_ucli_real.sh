@@ -7,7 +7,9 @@
 # `ucli report` must unwind the whole chain to the thread's entry:
 #  - C++ at -O2 against libstdc++ (CIEs with personality and LSDA);
 #  - a thread blocked in a signal handler (through __restore_rt);
-# and names are demangled in every output format unless --no-demangle.
+# names are demangled in every output format unless --no-demangle; the
+# program's frames carry file:line and inlined calls are frames of their
+# own unless --no-srcline.
 # Prints TAP.
 set -u
 
@@ -36,7 +38,7 @@ id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 
 n=0
 failed=0
-planned=7
+planned=11
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -64,11 +66,12 @@ same() {
 	echo "# got:      $2"
 	return 1
 }
-# The function names of a text report's #~ frames, innermost first, each
+# The function names of a text report's #~ frames (inlined ones too),
+# without offsets and source lines, innermost first, each
 # followed by "|" (demangled names hold spaces); ? for an unnamed frame.
 frames() {
 	sed -n 's/^#~ 0x[0-9a-f]* //p' "$1" | sed 's/ \[[a-z]*\]$//; s/ ([^()]*)$//;
-		s/+0x[0-9a-f]*$//; s/^$/?/' | tr '\n' '|'
+		s/ ([^ ()]*:[0-9]*)$//; s/+0x[0-9a-f]*$//; s/^$/?/' | tr '\n' '|'
 }
 # start PROG: run it until it prints "ready"; sets $pid.
 start() {
@@ -99,7 +102,8 @@ if ! start "$cxx"; then
 	for t in "C++: the template recursion unwinds through the lambda to the thread's start" \
 		"C++: the catch handler's frame unwinds through 40 recursive frames" \
 		"C++: the main thread unwinds through std::thread::join to _start" \
-		"C++: --no-demangle" "C++: JSON and folded"; do
+		"C++: --no-demangle" "C++: JSON and folded" "srcline 1" "srcline 2" \
+		"srcline 3" "srcline 4"; do
 		not_ok "$t"
 	done
 else
@@ -109,13 +113,13 @@ else
 	capture "$1" w1 && capture "$3" deep && capture "$main" main
 	st=$?
 	if [ $st -eq 77 ]; then
-		for t in 1 2 3 4 5; do skip "C++ capture $t" "$(cat "$tmp/w1.err")"; done
+		for t in 1 2 3 4 5 6 7 8 9; do skip "C++ capture $t" "$(cat "$tmp/w1.err")"; done
 	else
 		w1=$(frames "$tmp/w1.txt")
 		# -O2 may clone the member function (" [clone .isra.0]").
 		run='varmon_test::Worker<long>::run\(int\)[^|]*[|]'
 		check "C++: the template recursion unwinds through the lambda to the thread's start" \
-			eval 'echo "$w1" | grep -qE "[|]sleep[|]($run){4}std::thread::_State_impl<[^|]*main::\{lambda\(\)#1\}[^|]*_M_run\(\)[|]" &&
+			eval 'echo "$w1" | grep -qE "[|]sleep[|]($run){4}([^|]*[|])*std::thread::_State_impl<[^|]*main::\{lambda\(\)#1\}[^|]*_M_run\(\)[|]" &&
 				no_stop "$tmp/w1.txt" &&
 				{ [ $libc_dbg = 0 ] || echo "$w1" | grep -q "|start_thread|__clone3|$"; } ||
 				{ echo "# got: $w1"; false; }'
@@ -131,6 +135,20 @@ else
 		check "C++: --no-demangle prints the names as the files hold them" \
 			eval 'grep -q " _ZNSt6thread4joinEv+0x" "$tmp/main-raw.txt" &&
 				! grep -q "std::thread::join" "$tmp/main-raw.txt"'
+		src=$(grep -c "varmon_test::Worker<long>::run(int)[^(]*+0x[0-9a-f]* (real_cxx.cc:[0-9][0-9]*) ($cxx) \[dwarf\]$" "$tmp/w1.txt")
+		check "srcline: the program's own frames carry file:line" \
+			eval '[ "$src" -ge 3 ] || { grep "#~" "$tmp/w1.txt" | sed "s/^/#   /"; false; }'
+		# The lambda std::thread runs is inlined into _M_run: its own frame.
+		check "srcline: an inlined lambda is a frame of its own, marked [inline]" \
+			eval 'grep -q "^#~ 0x[0-9a-f]* operator() (real_cxx.cc:[0-9]*) ($cxx) \[inline\]$" "$tmp/w1.txt" ||
+				{ grep "#~" "$tmp/w1.txt" | sed "s/^/#   /"; false; }'
+		"$ucli" report --no-srcline "$tmp/w1.rec" >"$tmp/w1-nosrc.txt" 2>/dev/null
+		check "srcline: --no-srcline prints neither lines nor inlined frames" \
+			eval '! grep -q "real_cxx.cc:\|\[inline\]" "$tmp/w1-nosrc.txt" &&
+				[ "$(grep -c "^#~ 0x" "$tmp/w1-nosrc.txt")" -lt "$(grep -c "^#~ 0x" "$tmp/w1.txt")" ]'
+		"$ucli" report -f json "$tmp/w1.rec" >"$tmp/w1.json" 2>/dev/null
+		check "srcline: JSON frames have source_file, line and inlined" \
+			eval 'grep -qE "\"symbol\":\"operator\(\)\",[^}]*\"inlined\":true,\"source_file\":\"[^\"]*/real_cxx.cc\",\"line\":[0-9]+\}" "$tmp/w1.json"'
 		"$ucli" report -f json "$tmp/main.rec" >"$tmp/main.json" 2>/dev/null
 		"$ucli" report -f folded "$tmp/main.rec" >"$tmp/main.folded" 2>/dev/null
 		check "C++: JSON and folded output are demangled alike" \
