@@ -20,7 +20,7 @@ UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MM
 
 # Everything but the command line: also linked into unit tests and fuzzers.
 UCLI_CORE := util jsonw record kallsyms elfsym unwind procfs resolve report \
-	     demangle srcline print print_text print_json print_folded device
+	     demangle srcline perfmap print print_text print_json print_folded device
 UCLI_MAIN := main cmd_dump cmd_proc cmd_watch
 
 # libiberty's demangler (C++, Rust legacy and v0), linked in as one object
@@ -129,9 +129,14 @@ $(UCLI_TESTS_OUT)/ucli_real_sig: $(UCLI_T)/real_sig.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+$(UCLI_TESTS_OUT)/ucli_real_jit: $(UCLI_T)/real_jit.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
+
 $(UCLI_TESTS_OUT)/test_ucli_real.sh: $(UCLI_T)/test_ucli_real.sh \
 		$(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_gen_stack \
-		$(UCLI_TESTS_OUT)/ucli_real_cxx $(UCLI_TESTS_OUT)/ucli_real_sig
+		$(UCLI_TESTS_OUT)/ucli_real_cxx $(UCLI_TESTS_OUT)/ucli_real_sig \
+		$(UCLI_TESTS_OUT)/ucli_real_jit
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 

@@ -9,10 +9,19 @@
 
 #include "demangle.h"
 #include "kallsyms.h"
+#include "perfmap.h"
 #include "procfs.h"
 #include "resolve.h"
 #include "srcline.h"
 #include "util.h"
+
+/* What frames of one address space are resolved against. */
+struct mm_ctx {
+	struct uspace *us;
+	/* JIT code in anonymous memory: the process's perf map, if any. */
+	struct perfmap *pm;
+	char *pm_name;			/* "/tmp/perf-PID.map" */
+};
 
 /* A path already warned about, so each problem is reported once per run. */
 struct warned {
@@ -31,6 +40,9 @@ struct symbolizer {
 	bool warned_boot;
 	struct warned *warned;
 	long clk_tck;
+	/* Perf maps loaded so far: frames point into them until the end. */
+	struct mm_ctx *pmaps;
+	size_t nr_pmaps, cap_pmaps;
 };
 
 struct symbolizer *symbolizer__new(const struct sym_opts *o)
@@ -60,6 +72,11 @@ void symbolizer__free(struct symbolizer *s)
 		free(w->path);
 		free(w);
 	}
+	for (size_t i = 0; i < s->nr_pmaps; i++) {
+		perfmap__free(s->pmaps[i].pm);
+		free(s->pmaps[i].pm_name);
+	}
+	free(s->pmaps);
 	ksyms__free(s->ksyms);
 	demangler__free(s->dm);
 	srcmap__free(s->src);
@@ -185,10 +202,11 @@ static const char *sym_name(struct symbolizer *s, const char *name)
  * Append the frames of @u to @out (*nr of *cap used): the functions
  * inlined at its address, innermost first, then its own function.
  */
-static struct rframe *uframe_sym(struct symbolizer *s, const struct uspace *us,
+static struct rframe *uframe_sym(struct symbolizer *s, const struct mm_ctx *mc,
 				 const struct uframe *u, struct rframe *out,
 				 size_t *nr, size_t *cap)
 {
+	const struct uspace *us = mc->us;
 	/*
 	 * A return address may sit just past the end of its caller (a call
 	 * to a noreturn function), so callers are looked up one byte back.
@@ -218,8 +236,14 @@ static struct rframe *uframe_sym(struct symbolizer *s, const struct uspace *us,
 	memset(f, 0, sizeof(*f));
 	f->addr = u->ip;
 	f->method = u->method;
-	if (!m)
+	if (!m) {
+		f->sym = perfmap__find(mc->pm, look, &f->off);
+		if (f->sym) {
+			f->off = u->ip - (look - f->off);
+			f->file = mc->pm_name;
+		}
 		return out;
+	}
 	f->file = m->map->path;
 	if (sf) {
 		f->src_file = sf->locs[sf->nr - 1].file;
@@ -301,7 +325,7 @@ static void derive_wchan(struct symbolizer *s, struct rtask *rt)
 }
 
 static void resolve_task(struct symbolizer *s, struct rtask *rt,
-			 struct uspace *us)
+			 const struct mm_ctx *mc)
 {
 	const struct rec_task *t = rt->rt;
 	struct uframe *uf;
@@ -324,10 +348,10 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 		return;
 	}
 	uf = xcalloc(s->o.max_frames, sizeof(*uf));
-	n = uspace__unwind(us, t, uf, s->o.max_frames, rt->ustop,
+	n = uspace__unwind(mc->us, t, uf, s->o.max_frames, rt->ustop,
 			   sizeof(rt->ustop));
 	for (size_t i = 0; i < n; i++)
-		rt->uframes = uframe_sym(s, us, &uf[i], rt->uframes, &rt->nr_u, &cap);
+		rt->uframes = uframe_sym(s, mc, &uf[i], rt->uframes, &rt->nr_u, &cap);
 	/* An unnamed last frame may well be a thread's entry: say nothing. */
 	if (rt->nr_u && !rt->ustop[0] && rt->uframes[rt->nr_u - 1].sym &&
 	    !entry_point(rt->uframes[rt->nr_u - 1].sym))
@@ -357,10 +381,43 @@ static bool same_boot(const struct rec_dump *d)
 	return diff > -60000000000LL && diff < 60000000000LL;
 }
 
+/*
+ * The perf map of the process behind @mm, read through @root: only for a
+ * live process or under --symfs, since a /tmp/perf-PID.map here may be
+ * another process's. The name is the process's own, in its pid namespace.
+ */
+static void load_perfmap(struct symbolizer *s, const struct rec_dump *d,
+			 const struct rec_mm *mm, const char *root,
+			 struct mm_ctx *mc)
+{
+	uint32_t ns_tgid = 0;
+	char *path;
+
+	if (!*root)
+		return;
+	for (size_t i = 0; i < d->nr_tasks && !ns_tgid; i++)
+		if (d->tasks[i].t->mm_id == mm->mm_id)
+			ns_tgid = d->tasks[i].t->ns_tgid;
+	if (!ns_tgid)
+		return;
+	mc->pm_name = xasprintf("/tmp/perf-%u.map", ns_tgid);
+	path = xasprintf("%s%s", root, mc->pm_name);
+	mc->pm = perfmap__load(path);
+	free(path);
+	if (!mc->pm) {
+		free(mc->pm_name);
+		mc->pm_name = NULL;
+		return;
+	}
+	s->pmaps = grow_array(s->pmaps, &s->cap_pmaps, s->nr_pmaps + 1,
+			      sizeof(*s->pmaps));
+	s->pmaps[s->nr_pmaps++] = *mc;
+}
+
 struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d)
 {
 	struct rdump *rd = xcalloc(1, sizeof(*rd));
-	struct uspace **spaces = xcalloc(d->nr_mms + 1, sizeof(*spaces));
+	struct mm_ctx *spaces = xcalloc(d->nr_mms + 1, sizeof(*spaces));
 
 	/* Another boot's kernel addresses would get this boot's names. */
 	s->ksyms_apply = s->o.kallsyms_given || same_boot(d);
@@ -375,11 +432,12 @@ struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d
 	for (size_t i = 0; i < d->nr_mms; i++) {
 		char *root = mm_root(s, d, &d->mms[i]);
 
-		spaces[i] = uspace__new(&d->mms[i], s->cache, root);
+		spaces[i].us = uspace__new(&d->mms[i], s->cache, root);
+		load_perfmap(s, d, &d->mms[i], root, &spaces[i]);
 		free(root);
 	}
 	/* Tasks whose mappings were not recorded unwind from the stack alone. */
-	spaces[d->nr_mms] = uspace__new(NULL, s->cache, "");
+	spaces[d->nr_mms].us = uspace__new(NULL, s->cache, "");
 	for (size_t i = 0; i < d->nr_tasks; i++) {
 		struct rtask *rt = &rd->tasks[i];
 		const struct rec_mm *mm = rec_dump__find_mm(d, d->tasks[i].t->mm_id);
@@ -387,10 +445,10 @@ struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d
 
 		rt->rt = &d->tasks[i];
 		rt->kframes = xcalloc(d->tasks[i].nr_kstack, sizeof(*rt->kframes));
-		resolve_task(s, rt, spaces[idx]);
+		resolve_task(s, rt, &spaces[idx]);
 	}
 	for (size_t i = 0; i <= d->nr_mms; i++)
-		uspace__free(spaces[i]);
+		uspace__free(spaces[i].us);
 	free(spaces);
 	return rd;
 }

@@ -70,6 +70,12 @@ struct uctx {
 	/* The first address no accessor could serve. */
 	int faulted;
 	uint64_t fault_addr;
+	/*
+	 * After a frame pointer step of ours: the caller's IP, SP and BP,
+	 * served instead of the captured ones when libunwind starts over.
+	 */
+	bool ovr;
+	uint64_t ovr_ip, ovr_sp, ovr_bp;
 };
 
 static struct umodule *module_at(const struct uspace *us, uint64_t addr)
@@ -276,6 +282,12 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t regnum,
 	if (idx < 0 || !u->t->regs)
 		return -UNW_EBADREG;
 	*valp = u->t->regs->reg[idx];
+	if (u->ovr && idx == VARMON_REG_RIP)
+		*valp = u->ovr_ip;
+	else if (u->ovr && idx == VARMON_REG_RSP)
+		*valp = u->ovr_sp;
+	else if (u->ovr && idx == VARMON_REG_RBP)
+		*valp = u->ovr_bp;
 	return 0;
 }
 
@@ -412,6 +424,29 @@ static bool is_sigreturn(const struct uspace *us, uint64_t ip)
 	       !memcmp(buf, code, sizeof(code));
 }
 
+/*
+ * Code in no mapped file (JIT output) has no unwind information; JITs
+ * keep a frame pointer for profilers instead. Step over such a frame
+ * through %rbp ourselves, then restart libunwind at the caller: its own
+ * fallback only guesses from where the last CFI left the registers.
+ * Registers other than IP, SP and BP keep their captured values there.
+ */
+static int fp_step(struct uctx *u, unw_cursor_t *c, uint64_t sp, uint64_t *ip)
+{
+	unw_word_t bp, saved_bp, ra;
+
+	if (unw_get_reg(c, UNW_X86_64_RBP, &bp) < 0 || bp < sp || bp + 16 < bp ||
+	    access_mem(u->us->as, bp, &saved_bp, 0, u) < 0 ||
+	    access_mem(u->us->as, bp + 8, &ra, 0, u) < 0)
+		return -1;
+	u->ovr = true;
+	u->ovr_ip = ra;
+	u->ovr_sp = bp + 16;
+	u->ovr_bp = saved_bp;
+	*ip = ra;
+	return unw_init_remote(c, u->us->as, u) < 0 ? -1 : 0;
+}
+
 size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 		      struct uframe *frames, size_t max, char *stop,
 		      size_t stoplen)
@@ -437,6 +472,31 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 		u.lookups = 0;
 		u.found = 0;
 		u.faulted = 0;
+		/*
+		 * Only for a return address CFI (or the registers) vouched
+		 * for: one libunwind guessed may point anywhere.
+		 */
+		if (!module_at(us, frames[n - 1].ip) && us->nr &&
+		    frames[n - 1].method != UFRAME_FP) {
+			if (unw_get_reg(&c, UNW_REG_SP, &sp) < 0 ||
+			    fp_step(&u, &c, sp, &ip)) {
+				snprintf(stop, stoplen,
+					 "0x%" PRIx64 " is in no mapped file and has no usable frame pointer",
+					 frames[n - 1].ip);
+				return n;
+			}
+			if (ip == 0)
+				return n;
+			if (u.ovr_sp <= prev_sp) {
+				snprintf(stop, stoplen,
+					 "stack pointer 0x%" PRIx64 " did not move up", u.ovr_sp);
+				return n;
+			}
+			prev_sp = u.ovr_sp;
+			frames[n++] = (struct uframe){ ip, UFRAME_FP, false };
+			after_sig = false;
+			continue;
+		}
 		ret = unw_step(&c);
 		/*
 		 * CFI marks the outermost frame; without CFI, libunwind's frame

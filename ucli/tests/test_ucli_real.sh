@@ -7,9 +7,10 @@
 # `ucli report` must unwind the whole chain to the thread's entry:
 #  - C++ at -O2 against libstdc++ (CIEs with personality and LSDA);
 #  - a thread blocked in a signal handler (through __restore_rt);
+#  - a synthetic JIT (code in anonymous memory, a frame pointer);
 # names are demangled in every output format unless --no-demangle; the
 # program's frames carry file:line and inlined calls are frames of their
-# own unless --no-srcline.
+# own unless --no-srcline; JIT code is named from the perf map.
 # Prints TAP.
 set -u
 
@@ -18,6 +19,7 @@ ucli=$here/ucli-san
 gen=$here/ucli_gen_stack
 cxx=$here/ucli_real_cxx
 sig=$here/ucli_real_sig
+jit=$here/ucli_real_jit
 
 tmp=$(mktemp -d /tmp/ucli-real.XXXXXX) || exit 1
 pids=
@@ -38,7 +40,7 @@ id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 
 n=0
 failed=0
-planned=11
+planned=13
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -172,6 +174,21 @@ else
 	check "signal: on through the interrupted code to _start" \
 		eval 'case "$s" in *"|raise|interrupted|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/sig.txt";;
 			*) same "...|raise|interrupted|main|__libc_start_call_main|__libc_start_main|_start|" "$s";; esac'
+fi
+
+# ---- JIT code named from /tmp/perf-PID.map -----------------------------
+if ! start "$jit" || ! capture "$pid" jit; then
+	not_ok "perf map: a JIT frame is named from /tmp/perf-PID.map, the last entry winning"
+	not_ok "perf map: the frame pointer leads on from the JIT frame to _start"
+else
+	j=$(frames "$tmp/jit.txt")
+	check "perf map: a JIT frame is named from /tmp/perf-PID.map, the last entry winning" \
+		eval 'grep -q "^#~ 0x[0-9a-f]* LazyCompile:\*jitted_fn app.js:1+0x6 (/tmp/perf-$pid.map) \[dwarf\]$" "$tmp/jit.txt" ||
+			{ grep "#~" "$tmp/jit.txt" | sed "s/^/#   /"; false; }'
+	check "perf map: the frame pointer leads on from the JIT frame to _start" \
+		eval 'case "$j" in *"|blocker|LazyCompile:*jitted_fn app.js:1|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/jit.txt";;
+			*) same "...|blocker|LazyCompile:*jitted_fn app.js:1|main|...|_start|" "$j";; esac'
+	kill "$pid"
 fi
 
 echo "# $((n - failed)) passed, $failed failed"
