@@ -2,6 +2,7 @@
 #include <dwarf.h>
 #include <elfutils/debuginfod.h>
 #include <elfutils/libdw.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -71,9 +72,18 @@ struct elf_neg {
 
 struct elf_cache {
 	char *debug_dir;
-	/* Set up on first need, only when DEBUGINFOD_URLS is set. */
+	/*
+	 * Set up on first need, only when DEBUGINFOD_URLS is set: the
+	 * library is loaded then (as elfutils does), since it brings libcurl
+	 * and TLS libraries whose loading would slow every run down.
+	 */
 	bool dbginfod_tried;
+	void *dbginfod_lib;
 	debuginfod_client *dbginfod;
+	debuginfod_client *(*dbginfod_begin)(void);
+	int (*dbginfod_find)(debuginfod_client *, const unsigned char *, int,
+			     char **);
+	void (*dbginfod_end)(debuginfod_client *);
 	struct elf_obj *objs;
 	struct elf_neg *negs;
 	size_t opened;
@@ -129,7 +139,9 @@ void elf_cache__free(struct elf_cache *c)
 		free(n);
 	}
 	if (c->dbginfod)
-		debuginfod_end(c->dbginfod);
+		c->dbginfod_end(c->dbginfod);
+	if (c->dbginfod_lib)
+		dlclose(c->dbginfod_lib);
 	free(c->debug_dir);
 	free(c);
 }
@@ -552,6 +564,21 @@ static struct elf_obj *open_debug(struct elf_obj *o, const char *path)
 	return d;
 }
 
+static void debuginfod_setup(struct elf_cache *c)
+{
+	c->dbginfod_lib = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
+	if (!c->dbginfod_lib) {
+		msg_warn("DEBUGINFOD_URLS is set, but %s", dlerror());
+		return;
+	}
+	*(void **)&c->dbginfod_begin = dlsym(c->dbginfod_lib, "debuginfod_begin");
+	*(void **)&c->dbginfod_find = dlsym(c->dbginfod_lib,
+					    "debuginfod_find_debuginfo");
+	*(void **)&c->dbginfod_end = dlsym(c->dbginfod_lib, "debuginfod_end");
+	if (c->dbginfod_begin && c->dbginfod_find && c->dbginfod_end)
+		c->dbginfod = c->dbginfod_begin();
+}
+
 /*
  * Ask the debuginfod servers of DEBUGINFOD_URLS; libdebuginfod keeps its
  * cache and timeouts (DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT).
@@ -568,12 +595,12 @@ static struct elf_obj *debuginfod_debug(struct elf_obj *o)
 		return NULL;
 	if (!c->dbginfod_tried) {
 		c->dbginfod_tried = true;
-		c->dbginfod = debuginfod_begin();
+		debuginfod_setup(c);
 	}
 	if (!c->dbginfod)
 		return NULL;
-	fd = debuginfod_find_debuginfo(c->dbginfod, o->build_id,
-				       (int)o->build_id_len, &path);
+	fd = c->dbginfod_find(c->dbginfod, o->build_id, (int)o->build_id_len,
+			      &path);
 	if (fd < 0)
 		return NULL;
 	close(fd);
