@@ -72,9 +72,24 @@ $(BUILD)/vm/bin/ucli_watch_target: $(UCLI_DIR)/tests/watch_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+# ucli against eu-stack on a real C++ program (vm.sh copies the shared
+# libraries both need).
+$(BUILD)/vm/bin/test_ucli_real: $(UCLI_DIR)/tests/vm_test_ucli_real.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(BUILD)/vm/bin/ucli_real_cxx: $(UCLI_DIR)/tests/real_cxx.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O2 -g -pthread -o $@ $<
+
+$(BUILD)/vm/bin/eu-stack:
+	@mkdir -p $(dir $@)
+	cp "$$(command -v eu-stack)" $@
+
 USER_PROGS += $(UCLI_OUT)/ucli
 VM_PROGS += $(BUILD)/vm/bin/ucli $(BUILD)/vm/bin/test_ucli \
-	    $(BUILD)/vm/bin/ucli_watch_target
+	    $(BUILD)/vm/bin/ucli_watch_target $(BUILD)/vm/bin/test_ucli_real \
+	    $(BUILD)/vm/bin/ucli_real_cxx $(BUILD)/vm/bin/eu-stack
 
 # ---- host tests (TAP, ASan + UBSan) ----------------------------------
 
@@ -133,10 +148,17 @@ $(UCLI_TESTS_OUT)/ucli_real_jit: $(UCLI_T)/real_jit.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+# Debian's rustc (rustup's, earlier in PATH, mangles differently).
+UCLI_RUSTC ?= /usr/bin/rustc
+
+$(UCLI_TESTS_OUT)/ucli_real_rust: $(UCLI_T)/real_rust.rs
+	@mkdir -p $(dir $@)
+	$(UCLI_RUSTC) -O -g -o $@ $<
+
 $(UCLI_TESTS_OUT)/test_ucli_real.sh: $(UCLI_T)/test_ucli_real.sh \
 		$(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_gen_stack \
 		$(UCLI_TESTS_OUT)/ucli_real_cxx $(UCLI_TESTS_OUT)/ucli_real_sig \
-		$(UCLI_TESTS_OUT)/ucli_real_jit
+		$(UCLI_TESTS_OUT)/ucli_real_jit $(UCLI_TESTS_OUT)/ucli_real_rust
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 

@@ -8,6 +8,7 @@
 #  - C++ at -O2 against libstdc++ (CIEs with personality and LSDA);
 #  - a thread blocked in a signal handler (through __restore_rt);
 #  - a synthetic JIT (code in anonymous memory, a frame pointer);
+#  - Rust from Debian's rustc, with threads;
 # names are demangled in every output format unless --no-demangle; the
 # program's frames carry file:line and inlined calls are frames of their
 # own unless --no-srcline; JIT code is named from the perf map.
@@ -20,6 +21,7 @@ gen=$here/ucli_gen_stack
 cxx=$here/ucli_real_cxx
 sig=$here/ucli_real_sig
 jit=$here/ucli_real_jit
+rust=$here/ucli_real_rust
 
 tmp=$(mktemp -d /tmp/ucli-real.XXXXXX) || exit 1
 pids=
@@ -40,7 +42,7 @@ id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 
 n=0
 failed=0
-planned=13
+planned=15
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -174,6 +176,22 @@ else
 	check "signal: on through the interrupted code to _start" \
 		eval 'case "$s" in *"|raise|interrupted|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/sig.txt";;
 			*) same "...|raise|interrupted|main|__libc_start_call_main|__libc_start_main|_start|" "$s";; esac'
+fi
+
+# ---- Rust ---------------------------------------------------------------
+if ! start "$rust" || ! capture "$(ls "/proc/$pid/task" | sort -n | sed -n 2p)" rust; then
+	not_ok "Rust: a thread unwinds through .eh_frame to its start, names demangled"
+	not_ok "Rust: its frames carry file:line"
+else
+	r=$(frames "$tmp/rust.txt")
+	check "Rust: a thread unwinds through .eh_frame to its start, names demangled" \
+		eval 'echo "$r" | grep -qE "[|]std::thread::sleep[|](real_rust::worker[|]){4}([^|]*[|])*std::sys::unix::thread::Thread::new::thread_start[|]" &&
+			no_stop "$tmp/rust.txt" &&
+			{ [ $libc_dbg = 0 ] || echo "$r" | grep -q "|start_thread|__clone3|$"; } ||
+			{ echo "# got: $r"; false; }'
+	check "Rust: its frames carry file:line" \
+		grep -q "^#~ 0x[0-9a-f]* real_rust::worker+0x[0-9a-f]* (real_rust.rs:[0-9]*) ($rust) \[dwarf\]$" "$tmp/rust.txt"
+	kill "$pid"
 fi
 
 # ---- JIT code named from /tmp/perf-PID.map -----------------------------
