@@ -264,7 +264,9 @@ static struct rframe *uframe_sym(struct symbolizer *s, const struct mm_ctx *mc,
 /*
  * Where a thread's stack begins: a chain that ends elsewhere was cut
  * short, and says so. Go's goroutines start in runtime.goexit (its
- * return address), its threads in runtime.rt0_go and runtime.mstart.
+ * return address), its threads in runtime.rt0_go, runtime.clone and
+ * runtime.mstart, and a thread's scheduler stack (g0) at the switch from
+ * a goroutine's, runtime.mcall.
  */
 static bool entry_point(const char *sym)
 {
@@ -272,7 +274,8 @@ static bool entry_point(const char *sym)
 		"_start", "__clone3", "__GI___clone3", "clone", "__clone",
 		"__GI___clone", "runtime.goexit", "runtime.rt0_go",
 		"runtime.mstart", "runtime.goexit.abi0", "runtime.rt0_go.abi0",
-		"runtime.mstart.abi0",
+		"runtime.mstart.abi0", "runtime.clone", "runtime.clone.abi0",
+		"runtime.mcall",
 	};
 
 	for (size_t i = 0; sym && i < sizeof(entries) / sizeof(entries[0]); i++)
