@@ -9,6 +9,7 @@
 #  - a thread blocked in a signal handler (through __restore_rt);
 #  - a synthetic JIT (code in anonymous memory, a frame pointer);
 #  - Rust from Debian's rustc, with threads;
+#  - a stripped binary whose debug file a local debuginfod serves;
 # names are demangled in every output format unless --no-demangle; the
 # program's frames carry file:line and inlined calls are frames of their
 # own unless --no-srcline; JIT code is named from the perf map.
@@ -35,6 +36,8 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # libc's local symbols (start_thread, __clone3, __restore_rt) come from
 # its debug file when libc6-dbg is installed.
 export UCLI_DEBUG_DIR=/usr/lib/debug
+# Only the debuginfod section below asks a server.
+unset DEBUGINFOD_URLS
 libc_dbg=0
 id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 	awk '/Build ID/ { print $3 }')
@@ -42,7 +45,7 @@ id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 
 n=0
 failed=0
-planned=15
+planned=17
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -207,6 +210,48 @@ else
 		eval 'case "$j" in *"|blocker|LazyCompile:*jitted_fn app.js:1|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/jit.txt";;
 			*) same "...|blocker|LazyCompile:*jitted_fn app.js:1|main|...|_start|" "$j";; esac'
 	kill "$pid"
+fi
+
+# ---- debuginfod: a stripped binary's debug file from a local server ----
+if ! command -v debuginfod >/dev/null || ! command -v debuginfod-find >/dev/null; then
+	skip "debuginfod: a stripped binary's frames are named, with lines, from the server" "no debuginfod"
+	skip "debuginfod: without DEBUGINFOD_URLS they stay unnamed" "no debuginfod"
+else
+	d=$tmp/dbginfod
+	mkdir -p "$d/srv"
+	cp "$sig" "$d/sig"
+	objcopy --only-keep-debug "$d/sig" "$d/srv/sig.debug"
+	strip --strip-all "$d/sig"
+	port=$((20000 + $$ % 20000))
+	debuginfod -p "$port" -F "$d/srv" -d "$d/db.sqlite" >"$d/log" 2>&1 &
+	pids="$pids $!"
+	bid=$(readelf -n "$d/sig" | awk '/Build ID/ { print $3 }')
+	# Until the server has scanned its directory (a fresh client cache
+	# each time: a miss is cached).
+	served=0
+	for i in $(seq 100); do
+		if DEBUGINFOD_URLS=http://127.0.0.1:$port DEBUGINFOD_CACHE_PATH=$d/probe$i \
+			debuginfod-find debuginfo "$bid" >/dev/null 2>&1; then
+			served=1
+			break
+		fi
+		sleep 0.1
+	done
+	if [ $served = 0 ] || ! start "$d/sig" || ! capture "$pid" dsig; then
+		not_ok "debuginfod: a stripped binary's frames are named, with lines, from the server"
+		not_ok "debuginfod: without DEBUGINFOD_URLS they stay unnamed"
+		sed 's/^/#   /' "$d/log" | tail -5
+	else
+		DEBUGINFOD_URLS=http://127.0.0.1:$port DEBUGINFOD_CACHE_PATH=$d/cache \
+			"$ucli" report "$tmp/dsig.rec" >"$d/with.txt" 2>&1
+		check "debuginfod: a stripped binary's frames are named, with lines, from the server" \
+			eval 'grep -q "^#~ 0x[0-9a-f]* interrupted+0x[0-9a-f]* (real_sig.c:[0-9]*) ($d/sig) \[dwarf\]$" "$d/with.txt" ||
+				{ grep "#~" "$d/with.txt" | sed "s/^/#   /"; false; }'
+		check "debuginfod: without DEBUGINFOD_URLS they stay unnamed" \
+			eval '! grep -q "interrupted\|real_sig.c" "$tmp/dsig.txt" &&
+				grep -q "^#~ 0x[0-9a-f]* ($d/sig) \[dwarf\]$" "$tmp/dsig.txt"'
+		kill "$pid"
+	fi
 fi
 
 echo "# $((n - failed)) passed, $failed failed"
