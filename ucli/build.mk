@@ -15,7 +15,7 @@ UCLI_LIBS := $(shell pkg-config --libs $(UCLI_PKGS) 2>/dev/null)
 ifeq ($(strip $(UCLI_LIBS)),)
 UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf
 endif
-UCLI_LIBS += -ldl
+UCLI_LIBS += -ldl -llzma
 UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MMD -MP
 
 # Everything but the command line: also linked into unit tests and fuzzers.

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -52,6 +53,10 @@ struct elf_obj {
 
 	bool dwarf_tried;
 	Dwarf *dwarf;			/* of this file or of debug */
+
+	/* MiniDebugInfo: the ELF image xz-packed in .gnu_debugdata. */
+	Elf *mini;
+	char *mini_buf;
 
 	bool dframe_tried;
 	bool has_dframe;
@@ -105,6 +110,9 @@ static void obj_free(struct elf_obj *o)
 		return;
 	if (o->dwarf)
 		dwarf_end(o->dwarf);
+	if (o->mini)
+		elf_end(o->mini);
+	free(o->mini_buf);
 	obj_free(o->debug);
 	for (size_t i = 0; i < o->nr_names; i++)
 		free(o->names[i]);
@@ -755,8 +763,58 @@ static bool load_table(struct elf_obj *o, Elf *elf, uint32_t type)
 	return true;
 }
 
+/* An unpacked .gnu_debugdata larger than this is not MiniDebugInfo. */
+#define MINI_MAX (64u << 20)
+
+/*
+ * MiniDebugInfo (Fedora's): .gnu_debugdata holds an xz-compressed ELF
+ * file whose .symtab has the local functions .dynsym lacks.
+ */
+static Elf *mini_debuginfo(struct elf_obj *o)
+{
+	lzma_stream xz = LZMA_STREAM_INIT;
+	size_t cap = 1 << 16, len = 0;
+	lzma_ret ret;
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(o->elf, ".gnu_debugdata", &sh);
+	Elf_Data *d;
+	char *buf;
+
+	if (!scn || !(d = section_data(scn, &sh)) ||
+	    lzma_stream_decoder(&xz, MINI_MAX, 0) != LZMA_OK)
+		return NULL;
+	buf = xmalloc(cap);
+	xz.next_in = d->d_buf;
+	xz.avail_in = d->d_size;
+	do {
+		if (len == cap) {
+			if (cap >= MINI_MAX)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		xz.next_out = (uint8_t *)buf + len;
+		xz.avail_out = cap - len;
+		ret = lzma_code(&xz, LZMA_FINISH);
+		len = cap - xz.avail_out;
+	} while (ret == LZMA_OK);
+	lzma_end(&xz);
+	if (ret != LZMA_STREAM_END ||
+	    !(o->mini = elf_memory(buf, len)) || elf_kind(o->mini) != ELF_K_ELF) {
+		if (o->mini)
+			elf_end(o->mini);
+		o->mini = NULL;
+		free(buf);
+		return NULL;
+	}
+	o->mini_buf = buf;
+	return o->mini;
+}
+
 static void load_syms(struct elf_obj *o)
 {
+	Elf *mini;
+
 	if (o->syms_loaded)
 		return;
 	o->syms_loaded = true;
@@ -767,6 +825,13 @@ static void load_syms(struct elf_obj *o)
 	find_debug(o);
 	if (o->debug && load_table(o, o->debug->elf, SHT_SYMTAB)) {
 		o->sym_source = "debug symtab";
+		return;
+	}
+	/* Both tables: MiniDebugInfo leaves out what .dynsym has. */
+	mini = mini_debuginfo(o);
+	if (mini && load_table(o, mini, SHT_SYMTAB)) {
+		load_table(o, o->elf, SHT_DYNSYM);
+		o->sym_source = "minidebuginfo";
 		return;
 	}
 	if (load_table(o, o->elf, SHT_DYNSYM))

@@ -117,7 +117,10 @@ size_t elf_obj__read_file(const struct elf_obj *o, uint64_t vaddr, void *buf,
 
 /* The function symbol containing @vaddr, or NULL. */
 const struct elf_sym *elf_obj__find_sym(struct elf_obj *o, uint64_t vaddr);
-/* Which table symbols came from: "symtab", "debug symtab", "dynsym" or NULL. */
+/*
+ * Which table symbols came from: "symtab", "debug symtab", "minidebuginfo"
+ * (with .dynsym), "dynsym" or NULL.
+ */
 const char *elf_obj__sym_source(struct elf_obj *o);
 
 /* A data object named @name: 0, -ENOENT, or -EINVAL for a TLS symbol. */

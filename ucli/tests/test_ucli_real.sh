@@ -9,7 +9,8 @@
 #  - a thread blocked in a signal handler (through __restore_rt);
 #  - a synthetic JIT (code in anonymous memory, a frame pointer);
 #  - Rust from Debian's rustc, with threads;
-#  - a stripped binary whose debug file a local debuginfod serves;
+#  - a stripped binary whose debug file a local debuginfod serves, and
+#    one with MiniDebugInfo;
 # names are demangled in every output format unless --no-demangle; the
 # program's frames carry file:line and inlined calls are frames of their
 # own unless --no-srcline; JIT code is named from the perf map.
@@ -45,7 +46,7 @@ id=$(readelf -n "$(ldd "$cxx" | awk '/libc\.so/ { print $3 }')" 2>/dev/null |
 
 n=0
 failed=0
-planned=17
+planned=18
 echo "TAP version 13"
 echo "1..$planned"
 
@@ -210,6 +211,27 @@ else
 		eval 'case "$j" in *"|blocker|LazyCompile:*jitted_fn app.js:1|main|__libc_start_call_main|__libc_start_main|_start|") no_stop "$tmp/jit.txt";;
 			*) same "...|blocker|LazyCompile:*jitted_fn app.js:1|main|...|_start|" "$j";; esac'
 	kill "$pid"
+fi
+
+# ---- MiniDebugInfo: .gnu_debugdata, as Fedora builds it ----------------
+m=$tmp/mini
+mkdir -p "$m"
+cp "$sig" "$m/sig"
+nm -D "$m/sig" --format=posix --defined-only | awk '{ print $1 }' | sort >"$m/dyn"
+nm "$m/sig" --format=posix --defined-only | awk '$2 ~ /^[Tt]$/ { print $1 }' |
+	sort >"$m/funcs"
+comm -13 "$m/dyn" "$m/funcs" >"$m/keep"
+if objcopy --only-keep-debug "$m/sig" "$m/full" &&
+	objcopy -S --remove-section .comment --keep-symbols="$m/keep" "$m/full" "$m/mini" &&
+	strip --strip-all -R .comment "$m/sig" && xz "$m/mini" &&
+	objcopy --add-section .gnu_debugdata="$m/mini.xz" "$m/sig" &&
+	start "$m/sig" && capture "$pid" mini; then
+	check "MiniDebugInfo: a stripped binary's local functions named from .gnu_debugdata" \
+		eval 'grep -q "^#~ 0x[0-9a-f]* interrupted+0x[0-9a-f]* ($m/sig) \[dwarf\]$" "$tmp/mini.txt" ||
+			{ grep "#~" "$tmp/mini.txt" | sed "s/^/#   /"; false; }'
+	kill "$pid"
+else
+	not_ok "MiniDebugInfo: a stripped binary's local functions named from .gnu_debugdata"
 fi
 
 # ---- debuginfod: a stripped binary's debug file from a local server ----
