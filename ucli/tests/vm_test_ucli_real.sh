@@ -86,7 +86,11 @@ eu-stack -p "$pid" -i -s >"$T/eu.txt" 2>"$T/eu.err"
 kill "$pid"
 wait "$pid" 2>/dev/null
 
-ucli_frames "$T/ucli.txt" >"$T/u.f"
+# The dump also holds whatever else was running (ucli itself, busybox):
+# only the program's threads count.
+awk -v tgid="$pid" '/^process: / { keep = index($0, " / " tgid ", in its") > 0 }
+	keep' "$T/ucli.txt" >"$T/prog.txt"
+ucli_frames "$T/prog.txt" >"$T/u.f"
 eu_frames "$T/eu.txt" >"$T/e.f"
 tids=$(awk '{ print $1 }' "$T/e.f" | sort -u)
 nt=$(echo $tids | wc -w)
@@ -141,12 +145,13 @@ else
 fi
 # libc's start_thread and __clone3 are local symbols: without its debug
 # file neither tool names the threads' last frames.
-if ! grep -q 'unwinding stopped' "$T/ucli.txt" &&
-	[ "$(grep -c '^#~ 0x[0-9a-f]* _start+0x[0-9a-f]* (/varmon/bin/ucli_real_cxx) ' "$T/ucli.txt")" -eq 1 ]; then
+if [ "$(grep -c '^process: ' "$T/prog.txt")" -eq 4 ] &&
+	! grep -q 'unwinding stopped' "$T/prog.txt" &&
+	[ "$(grep -c '^#~ 0x[0-9a-f]* _start+0x[0-9a-f]* (/varmon/bin/ucli_real_cxx) ' "$T/prog.txt")" -eq 1 ]; then
 	ok "no chain stops short: the main thread's ends at _start"
 else
 	not_ok "no chain stops short: the main thread's ends at _start"
-	grep 'unwinding stopped\|_start' "$T/ucli.txt" | head -5 | sed 's/^/#   /'
+	grep '^process: \|unwinding stopped\|_start' "$T/prog.txt" | head -8 | sed 's/^/#   /'
 fi
 echo "# $((n - failed)) passed, $failed failed"
 [ $failed -eq 0 ]
