@@ -17,7 +17,10 @@ done
 stampdir=/var/lib/variable_monitor
 stamp=$stampdir/deps.v2
 rtstamp=$stampdir/deps-rt.v1
-if [ -f "$stamp" ] && { [ -z "$want_rt" ] || [ -f "$rtstamp" ]; } &&
+# ucli's demangler, debuginfod client and the real programs its tests build.
+ucli_stamp=$stampdir/deps-ucli.v1
+if [ -f "$stamp" ] && [ -f "$ucli_stamp" ] &&
+   { [ -z "$want_rt" ] || [ -f "$rtstamp" ]; } &&
    [ -z "${VARMON_DEPS_FORCE:-}" ]; then
 	exit 0
 fi
@@ -76,6 +79,14 @@ if [ ! -f "$stamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; then
 	install_612 amd64
 	mkdir -p "$stampdir"
 	touch "$stamp"
+fi
+
+if [ ! -f "$ucli_stamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; then
+	apt-get install -y -qq --no-install-recommends \
+		g++ libiberty-dev libdebuginfod-dev debuginfod liblzma-dev \
+		libc6-dbg rustc golang-go >/dev/null
+	mkdir -p "$stampdir"
+	touch "$ucli_stamp"
 fi
 
 if [ -n "$want_rt" ] && { [ ! -f "$rtstamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; }; then

@@ -15,17 +15,32 @@ UCLI_LIBS := $(shell pkg-config --libs $(UCLI_PKGS) 2>/dev/null)
 ifeq ($(strip $(UCLI_LIBS)),)
 UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf
 endif
+UCLI_LIBS += -ldl -llzma
 UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MMD -MP
 
 # Everything but the command line: also linked into unit tests and fuzzers.
 UCLI_CORE := util jsonw record kallsyms elfsym unwind procfs resolve report \
-	     print print_text print_json print_folded device
+	     demangle srcline perfmap print print_text print_json print_folded device
 UCLI_MAIN := main cmd_dump cmd_proc cmd_watch
 
-UCLI_OBJS := $(addprefix $(UCLI_OUT)/obj/,$(addsuffix .o,$(UCLI_CORE) $(UCLI_MAIN)))
-UCLI_SAN_CORE := $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_CORE)))
+# libiberty's demangler (C++, Rust legacy and v0), linked in as one object
+# that exports cplus_demangle alone: libiberty's own xmalloc and friends
+# would clash with ours.
+UCLI_IBERTY := $(UCLI_OUT)/iberty_demangle.o
+
+$(UCLI_IBERTY):
+	@mkdir -p $(dir $@)
+	ld -r -u cplus_demangle -o $@.tmp $(shell $(CC) -print-file-name=libiberty.a)
+	objcopy --keep-global-symbol=cplus_demangle $@.tmp $@
+	rm -f $@.tmp
+
+UCLI_OBJS := $(addprefix $(UCLI_OUT)/obj/,$(addsuffix .o,$(UCLI_CORE) $(UCLI_MAIN))) \
+	     $(UCLI_IBERTY)
+UCLI_SAN_CORE := $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_CORE))) \
+		 $(UCLI_IBERTY)
 UCLI_SAN_OBJS := $(UCLI_SAN_CORE) $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_MAIN)))
-UCLI_FUZZ_CORE := $(addprefix $(UCLI_OUT)/fuzz/,$(addsuffix .o,$(UCLI_CORE)))
+UCLI_FUZZ_CORE := $(addprefix $(UCLI_OUT)/fuzz/,$(addsuffix .o,$(UCLI_CORE))) \
+		  $(UCLI_IBERTY)
 
 $(UCLI_OUT)/obj/%.o: $(UCLI_DIR)/%.c
 	@mkdir -p $(dir $@)
@@ -57,15 +72,30 @@ $(BUILD)/vm/bin/ucli_watch_target: $(UCLI_DIR)/tests/watch_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+# ucli against eu-stack on a real C++ program (vm.sh copies the shared
+# libraries both need).
+$(BUILD)/vm/bin/test_ucli_real: $(UCLI_DIR)/tests/vm_test_ucli_real.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(BUILD)/vm/bin/ucli_real_cxx: $(UCLI_DIR)/tests/real_cxx.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O2 -g -pthread -o $@ $<
+
+$(BUILD)/vm/bin/eu-stack:
+	@mkdir -p $(dir $@)
+	cp "$$(command -v eu-stack)" $@
+
 USER_PROGS += $(UCLI_OUT)/ucli
 VM_PROGS += $(BUILD)/vm/bin/ucli $(BUILD)/vm/bin/test_ucli \
-	    $(BUILD)/vm/bin/ucli_watch_target
+	    $(BUILD)/vm/bin/ucli_watch_target $(BUILD)/vm/bin/test_ucli_real \
+	    $(BUILD)/vm/bin/ucli_real_cxx $(BUILD)/vm/bin/eu-stack
 
 # ---- host tests (TAP, ASan + UBSan) ----------------------------------
 
 UCLI_T := $(UCLI_DIR)/tests
 UCLI_UNIT_TESTS := test_ucli_record test_ucli_jsonw test_ucli_kallsyms \
-		   test_ucli_drain test_ucli_elfsym
+		   test_ucli_drain test_ucli_elfsym test_ucli_demangle
 
 $(UCLI_TESTS_OUT)/ucli-san: $(UCLI_SAN_OBJS)
 	@mkdir -p $(dir $@)
@@ -105,6 +135,33 @@ $(UCLI_TESTS_OUT)/ucli_watch_target: $(UCLI_T)/watch_target.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
 
+# Real programs, built the way their users build them.
+$(UCLI_TESTS_OUT)/ucli_real_cxx: $(UCLI_T)/real_cxx.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -Wall -Wextra -Werror -O2 -g -pthread -o $@ $<
+
+$(UCLI_TESTS_OUT)/ucli_real_sig: $(UCLI_T)/real_sig.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
+
+$(UCLI_TESTS_OUT)/ucli_real_jit: $(UCLI_T)/real_jit.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE -o $@ $<
+
+# Debian's rustc (rustup's, earlier in PATH, mangles differently).
+UCLI_RUSTC ?= /usr/bin/rustc
+
+$(UCLI_TESTS_OUT)/ucli_real_rust: $(UCLI_T)/real_rust.rs
+	@mkdir -p $(dir $@)
+	$(UCLI_RUSTC) -O -g -o $@ $<
+
+$(UCLI_TESTS_OUT)/test_ucli_real.sh: $(UCLI_T)/test_ucli_real.sh \
+		$(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_gen_stack \
+		$(UCLI_TESTS_OUT)/ucli_real_cxx $(UCLI_TESTS_OUT)/ucli_real_sig \
+		$(UCLI_TESTS_OUT)/ucli_real_jit $(UCLI_TESTS_OUT)/ucli_real_rust
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
 $(UCLI_TESTS_OUT)/ucli_json_check: $(UCLI_T)/json_check.c
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(SAN_CFLAGS) -o $@ $<
@@ -122,7 +179,7 @@ $(UCLI_TESTS_OUT)/test_ucli_report.sh: $(UCLI_T)/test_ucli_report.sh $(UCLI_REPO
 	chmod 0755 $@
 
 HOST_TESTS += $(addprefix $(UCLI_TESTS_OUT)/,$(UCLI_UNIT_TESTS)) \
-	      $(UCLI_TESTS_OUT)/test_ucli_report.sh
+	      $(UCLI_TESTS_OUT)/test_ucli_report.sh $(UCLI_TESTS_OUT)/test_ucli_real.sh
 
 # ---- fuzz targets (clang libFuzzer) ----------------------------------
 

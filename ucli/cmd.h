@@ -59,6 +59,8 @@ enum {
 	OPT_INTERVAL,
 	OPT_DRY_RUN,
 	OPT_QUIET,
+	OPT_NO_DEMANGLE,
+	OPT_NO_SRCLINE,
 };
 
 /* Long options of the report-printing subcommands; end with a zero entry. */
@@ -68,6 +70,8 @@ enum {
 	{ "debug-dir", required_argument, NULL, OPT_DEBUG_DIR }, \
 	{ "kallsyms", required_argument, NULL, OPT_KALLSYMS }, \
 	{ "max-frames", required_argument, NULL, OPT_MAX_FRAMES }, \
+	{ "no-demangle", no_argument, NULL, OPT_NO_DEMANGLE }, \
+	{ "no-srcline", no_argument, NULL, OPT_NO_SRCLINE }, \
 	{ "quiet", no_argument, NULL, OPT_QUIET }
 
 #define REPORT_OPTIONS_HELP \
@@ -77,6 +81,8 @@ enum {
 	"      --kallsyms FILE  kernel symbols (default: /proc/kallsyms, for dumps\n" \
 	"                       taken since this boot only)\n" \
 	"      --max-frames N   user frames per task (default 256)\n" \
+	"      --no-demangle    print C++ and Rust symbols as the files hold them\n" \
+	"      --no-srcline     no source lines or inlined frames (faster)\n" \
 	"      --quiet          no warnings about bad records or unusable files\n"
 
 /*

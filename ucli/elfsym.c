@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include <dwarf.h>
+#include <elfutils/debuginfod.h>
 #include <elfutils/libdw.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <lzma.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -48,6 +51,13 @@ struct elf_obj {
 	bool debug_tried;
 	struct elf_obj *debug;		/* separate debug file, owned */
 
+	bool dwarf_tried;
+	Dwarf *dwarf;			/* of this file or of debug */
+
+	/* MiniDebugInfo: the ELF image xz-packed in .gnu_debugdata. */
+	Elf *mini;
+	char *mini_buf;
+
 	bool dframe_tried;
 	bool has_dframe;
 	struct elf_dframe dframe;
@@ -67,6 +77,18 @@ struct elf_neg {
 
 struct elf_cache {
 	char *debug_dir;
+	/*
+	 * Set up on first need, only when DEBUGINFOD_URLS is set: the
+	 * library is loaded then (as elfutils does), since it brings libcurl
+	 * and TLS libraries whose loading would slow every run down.
+	 */
+	bool dbginfod_tried;
+	void *dbginfod_lib;
+	debuginfod_client *dbginfod;
+	debuginfod_client *(*dbginfod_begin)(void);
+	int (*dbginfod_find)(debuginfod_client *, const unsigned char *, int,
+			     char **);
+	void (*dbginfod_end)(debuginfod_client *);
 	struct elf_obj *objs;
 	struct elf_neg *negs;
 	size_t opened;
@@ -86,6 +108,11 @@ static void obj_free(struct elf_obj *o)
 {
 	if (!o)
 		return;
+	if (o->dwarf)
+		dwarf_end(o->dwarf);
+	if (o->mini)
+		elf_end(o->mini);
+	free(o->mini_buf);
 	obj_free(o->debug);
 	for (size_t i = 0; i < o->nr_names; i++)
 		free(o->names[i]);
@@ -119,6 +146,10 @@ void elf_cache__free(struct elf_cache *c)
 		free(n->path);
 		free(n);
 	}
+	if (c->dbginfod)
+		c->dbginfod_end(c->dbginfod);
+	if (c->dbginfod_lib)
+		dlclose(c->dbginfod_lib);
 	free(c->debug_dir);
 	free(c);
 }
@@ -444,14 +475,14 @@ void elf_obj__image_range(const struct elf_obj *o, uint64_t *lo, uint64_t *hi)
 		*lo = *hi = 0;
 }
 
-size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
-		     size_t len)
+static size_t read_segs(const struct elf_obj *o, uint64_t vaddr, void *buf,
+			size_t len, bool writable)
 {
 	for (size_t i = 0; i < o->nr_segs; i++) {
 		const struct elf_seg *s = &o->segs[i];
 		uint64_t off, n;
 
-		if (s->flags & PF_W)
+		if ((s->flags & PF_W) && !writable)
 			continue;
 		if (vaddr < s->vaddr || vaddr - s->vaddr >= s->filesz)
 			continue;
@@ -467,6 +498,18 @@ size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
 		return n;
 	}
 	return 0;
+}
+
+size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
+		     size_t len)
+{
+	return read_segs(o, vaddr, buf, len, false);
+}
+
+size_t elf_obj__read_file(const struct elf_obj *o, uint64_t vaddr, void *buf,
+			  size_t len)
+{
+	return read_segs(o, vaddr, buf, len, true);
 }
 
 static Elf_Scn *find_section(Elf *elf, const char *name, GElf_Shdr *out)
@@ -513,30 +556,111 @@ static Elf_Data *section_data(Elf_Scn *scn, const GElf_Shdr *sh)
 	return d;
 }
 
-static void find_debug(struct elf_obj *o)
+/* The debug file at @path if its build-id is @o's. */
+static struct elf_obj *open_debug(struct elf_obj *o, const char *path)
 {
 	enum elf_status st;
-	char *path, *p;
+	struct elf_obj *d;
 	int err;
+
+	d = obj_open(o->cache, path, &st, &err);
+	if (d && !(d->build_id_len == o->build_id_len &&
+		   !memcmp(d->build_id, o->build_id, o->build_id_len))) {
+		obj_free(d);
+		d = NULL;
+	}
+	return d;
+}
+
+static void debuginfod_setup(struct elf_cache *c)
+{
+	c->dbginfod_lib = dlopen("libdebuginfod.so.1", RTLD_LAZY | RTLD_LOCAL);
+	if (!c->dbginfod_lib) {
+		msg_warn("DEBUGINFOD_URLS is set, but %s", dlerror());
+		return;
+	}
+	*(void **)&c->dbginfod_begin = dlsym(c->dbginfod_lib, "debuginfod_begin");
+	*(void **)&c->dbginfod_find = dlsym(c->dbginfod_lib,
+					    "debuginfod_find_debuginfo");
+	*(void **)&c->dbginfod_end = dlsym(c->dbginfod_lib, "debuginfod_end");
+	if (c->dbginfod_begin && c->dbginfod_find && c->dbginfod_end)
+		c->dbginfod = c->dbginfod_begin();
+}
+
+/*
+ * Ask the debuginfod servers of DEBUGINFOD_URLS; libdebuginfod keeps its
+ * cache and timeouts (DEBUGINFOD_CACHE_PATH, DEBUGINFOD_TIMEOUT).
+ */
+static struct elf_obj *debuginfod_debug(struct elf_obj *o)
+{
+	struct elf_cache *c = o->cache;
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	struct elf_obj *d;
+	char *path = NULL;
+	int fd;
+
+	if (!urls || !*urls)
+		return NULL;
+	if (!c->dbginfod_tried) {
+		c->dbginfod_tried = true;
+		debuginfod_setup(c);
+	}
+	if (!c->dbginfod)
+		return NULL;
+	fd = c->dbginfod_find(c->dbginfod, o->build_id, (int)o->build_id_len,
+			      &path);
+	if (fd < 0)
+		return NULL;
+	close(fd);
+	d = open_debug(o, path);
+	free(path);
+	return d;
+}
+
+static void find_debug(struct elf_obj *o)
+{
+	char *path, *p;
 
 	if (o->debug_tried)
 		return;
 	o->debug_tried = true;
-	if (!o->cache->debug_dir || o->build_id_len < 2 || o->fd < 0)
+	if (o->build_id_len < 2 || o->fd < 0)
 		return;
-	path = xmalloc(strlen(o->cache->debug_dir) + 2 * o->build_id_len + 32);
-	p = path + sprintf(path, "%s/.build-id/%02x/", o->cache->debug_dir,
-			   o->build_id[0]);
-	for (size_t i = 1; i < o->build_id_len; i++)
-		p += sprintf(p, "%02x", o->build_id[i]);
-	strcpy(p, ".debug");
-	o->debug = obj_open(o->cache, path, &st, &err);
-	free(path);
-	if (o->debug && !(o->debug->build_id_len == o->build_id_len &&
-			  !memcmp(o->debug->build_id, o->build_id, o->build_id_len))) {
-		obj_free(o->debug);
-		o->debug = NULL;
+	if (o->cache->debug_dir) {
+		path = xmalloc(strlen(o->cache->debug_dir) + 2 * o->build_id_len + 32);
+		p = path + sprintf(path, "%s/.build-id/%02x/", o->cache->debug_dir,
+				   o->build_id[0]);
+		for (size_t i = 1; i < o->build_id_len; i++)
+			p += sprintf(p, "%02x", o->build_id[i]);
+		strcpy(p, ".debug");
+		o->debug = open_debug(o, path);
+		free(path);
 	}
+	if (!o->debug)
+		o->debug = debuginfod_debug(o);
+}
+
+static bool has_debug_info(Elf *elf)
+{
+	GElf_Shdr sh;
+
+	return find_section(elf, ".debug_info", &sh) && sh.sh_type != SHT_NOBITS &&
+	       sh.sh_size;
+}
+
+Dwarf *elf_obj__dwarf(struct elf_obj *o)
+{
+	if (o->dwarf_tried)
+		return o->dwarf;
+	o->dwarf_tried = true;
+	if (has_debug_info(o->elf)) {
+		o->dwarf = dwarf_begin_elf(o->elf, DWARF_C_READ, NULL);
+	} else {
+		find_debug(o);
+		if (o->debug && has_debug_info(o->debug->elf))
+			o->dwarf = dwarf_begin_elf(o->debug->elf, DWARF_C_READ, NULL);
+	}
+	return o->dwarf;
 }
 
 static int bind_rank(uint8_t bind)
@@ -561,7 +685,32 @@ static int cmp_sym(const void *a, const void *b)
 		return x->addr < y->addr ? -1 : 1;
 	if (bind_rank(x->bind) != bind_rank(y->bind))
 		return bind_rank(x->bind) - bind_rank(y->bind);
+	/* glibc's hidden internal aliases: the public name reads better. */
+	if (!strncmp(x->name, "__GI_", 5) != !strncmp(y->name, "__GI_", 5))
+		return strncmp(x->name, "__GI_", 5) ? -1 : 1;
 	return strcmp(x->name, y->name);
+}
+
+/*
+ * A sizeless symbol reaches to the next symbol's start, at most
+ * SIZELESS_MAX bytes; the last one, which nothing bounds, to nothing.
+ */
+#define SIZELESS_MAX 4096
+
+static void size_sizeless(struct elf_obj *o)
+{
+	for (size_t i = 0; i < o->nr_syms; i++) {
+		struct elf_sym *sy = &o->syms[i];
+		size_t j = i + 1;
+
+		if (!sy->sizeless)
+			continue;
+		while (j < o->nr_syms && o->syms[j].addr == sy->addr)
+			j++;
+		sy->size = j < o->nr_syms ? o->syms[j].addr - sy->addr : 0;
+		if (sy->size > SIZELESS_MAX)
+			sy->size = SIZELESS_MAX;
+	}
 }
 
 /* Function symbols of the table @type in @elf; false if there is none. */
@@ -583,7 +732,7 @@ static bool load_table(struct elf_obj *o, Elf *elf, uint32_t type)
 			break;
 		t = GELF_ST_TYPE(s.st_info);
 		if ((t != STT_FUNC && t != STT_GNU_IFUNC) ||
-		    s.st_shndx == SHN_UNDEF || !s.st_value || !s.st_size)
+		    s.st_shndx == SHN_UNDEF || !s.st_value)
 			continue;
 		name = elf_strptr(elf, sh.sh_link, s.st_name);
 		if (!name || !*name)
@@ -604,16 +753,68 @@ static bool load_table(struct elf_obj *o, Elf *elf, uint32_t type)
 			.size = s.st_size,
 			.name = name,
 			.bind = GELF_ST_BIND(s.st_info),
+			.sizeless = !s.st_size,
 		};
 	}
 	if (!o->nr_syms)
 		return false;
 	qsort(o->syms, o->nr_syms, sizeof(*o->syms), cmp_sym);
+	size_sizeless(o);
 	return true;
+}
+
+/* An unpacked .gnu_debugdata larger than this is not MiniDebugInfo. */
+#define MINI_MAX (64u << 20)
+
+/*
+ * MiniDebugInfo (Fedora's): .gnu_debugdata holds an xz-compressed ELF
+ * file whose .symtab has the local functions .dynsym lacks.
+ */
+static Elf *mini_debuginfo(struct elf_obj *o)
+{
+	lzma_stream xz = LZMA_STREAM_INIT;
+	size_t cap = 1 << 16, len = 0;
+	lzma_ret ret;
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_section(o->elf, ".gnu_debugdata", &sh);
+	Elf_Data *d;
+	char *buf;
+
+	if (!scn || !(d = section_data(scn, &sh)) ||
+	    lzma_stream_decoder(&xz, MINI_MAX, 0) != LZMA_OK)
+		return NULL;
+	buf = xmalloc(cap);
+	xz.next_in = d->d_buf;
+	xz.avail_in = d->d_size;
+	do {
+		if (len == cap) {
+			if (cap >= MINI_MAX)
+				break;
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		xz.next_out = (uint8_t *)buf + len;
+		xz.avail_out = cap - len;
+		ret = lzma_code(&xz, LZMA_FINISH);
+		len = cap - xz.avail_out;
+	} while (ret == LZMA_OK);
+	lzma_end(&xz);
+	if (ret != LZMA_STREAM_END ||
+	    !(o->mini = elf_memory(buf, len)) || elf_kind(o->mini) != ELF_K_ELF) {
+		if (o->mini)
+			elf_end(o->mini);
+		o->mini = NULL;
+		free(buf);
+		return NULL;
+	}
+	o->mini_buf = buf;
+	return o->mini;
 }
 
 static void load_syms(struct elf_obj *o)
 {
+	Elf *mini;
+
 	if (o->syms_loaded)
 		return;
 	o->syms_loaded = true;
@@ -624,6 +825,13 @@ static void load_syms(struct elf_obj *o)
 	find_debug(o);
 	if (o->debug && load_table(o, o->debug->elf, SHT_SYMTAB)) {
 		o->sym_source = "debug symtab";
+		return;
+	}
+	/* Both tables: MiniDebugInfo leaves out what .dynsym has. */
+	mini = mini_debuginfo(o);
+	if (mini && load_table(o, mini, SHT_SYMTAB)) {
+		load_table(o, o->elf, SHT_DYNSYM);
+		o->sym_source = "minidebuginfo";
 		return;
 	}
 	if (load_table(o, o->elf, SHT_DYNSYM))
@@ -658,15 +866,20 @@ const struct elf_sym *elf_obj__find_sym(struct elf_obj *o, uint64_t vaddr)
 	 * start addresses from the nearest down; within a group the sort put
 	 * the preferred alias first.
 	 */
-	for (size_t end = lo, tries = 0; end > 0 && tries < SYM_LOOKBACK; tries++) {
-		size_t first = end - 1;
+	for (int sizeless = 0; sizeless < 2; sizeless++) {
+		for (size_t end = lo, tries = 0; end > 0 && tries < SYM_LOOKBACK;
+		     tries++) {
+			size_t first = end - 1;
 
-		while (first > 0 && o->syms[first - 1].addr == o->syms[end - 1].addr)
-			first--;
-		for (size_t k = first; k < end; k++)
-			if (vaddr - o->syms[k].addr < o->syms[k].size)
-				return &o->syms[k];
-		end = first;
+			while (first > 0 &&
+			       o->syms[first - 1].addr == o->syms[end - 1].addr)
+				first--;
+			for (size_t k = first; k < end; k++)
+				if (o->syms[k].sizeless == sizeless &&
+				    vaddr - o->syms[k].addr < o->syms[k].size)
+					return &o->syms[k];
+			end = first;
+		}
 	}
 	return NULL;
 }

@@ -15,6 +15,7 @@
 #ifndef UCLI_ELFSYM_H
 #define UCLI_ELFSYM_H
 
+#include <elfutils/libdw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,12 @@ struct elf_sym {
 	uint64_t size;
 	const char *name;
 	uint8_t bind;		/* STB_* */
+	/*
+	 * The table gave no size (hand-written assembly such as
+	 * __restore_rt): @size reaches to the next symbol, and a sized
+	 * symbol covering the same address wins.
+	 */
+	bool sizeless;
 };
 
 /* Index entry of the .debug_frame table, as libunwind lays it out. */
@@ -100,9 +107,20 @@ void elf_obj__image_range(const struct elf_obj *o, uint64_t *lo, uint64_t *hi);
 size_t elf_obj__read(const struct elf_obj *o, uint64_t vaddr, void *buf,
 		     size_t len);
 
+/*
+ * The same from any PT_LOAD segment, writable ones as the file holds them.
+ * For the unwinder's reads of CIE personality and LSDA pointers, which
+ * sit in relocated data but whose values it only stores, never follows.
+ */
+size_t elf_obj__read_file(const struct elf_obj *o, uint64_t vaddr, void *buf,
+			  size_t len);
+
 /* The function symbol containing @vaddr, or NULL. */
 const struct elf_sym *elf_obj__find_sym(struct elf_obj *o, uint64_t vaddr);
-/* Which table symbols came from: "symtab", "debug symtab", "dynsym" or NULL. */
+/*
+ * Which table symbols came from: "symtab", "debug symtab", "minidebuginfo"
+ * (with .dynsym), "dynsym" or NULL.
+ */
 const char *elf_obj__sym_source(struct elf_obj *o);
 
 /* A data object named @name: 0, -ENOENT, or -EINVAL for a TLS symbol. */
@@ -119,6 +137,13 @@ struct elf_eh_index {
 	struct elf_dframe_entry *index;
 	size_t nr;
 };
+
+/*
+ * DWARF for source lines: the file's own, or its separate debug file's
+ * (under the debug directory by build-id, else from the debuginfod
+ * servers in DEBUGINFOD_URLS when that is set). NULL when there is none.
+ */
+Dwarf *elf_obj__dwarf(struct elf_obj *o);
 
 const struct elf_eh_hdr *elf_obj__eh_frame_hdr(const struct elf_obj *o);
 /* Built on first use, for files without .eh_frame_hdr; NULL if none. */

@@ -125,6 +125,12 @@ int report_option(int c, const char *arg)
 		}
 		env.so.max_frames = (size_t)v;
 		return 1;
+	case OPT_NO_DEMANGLE:
+		env.so.no_demangle = true;
+		return 1;
+	case OPT_NO_SRCLINE:
+		env.so.no_srcline = true;
+		return 1;
 	case OPT_QUIET:
 		msg_quiet(true);
 		return 1;

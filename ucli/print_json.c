@@ -22,8 +22,17 @@ static void put_frame(struct jsonw *w, const struct rframe *fr, bool user)
 		jsonw_string(w, fr->file);
 	else
 		jsonw_null(w);
-	if (user)
+	if (user) {
 		jsonw_string_field(w, "method", print__method(fr->method));
+		/* Only on inlined frames, so older readers see no change. */
+		if (fr->inlined)
+			jsonw_bool_field(w, "inlined", 1);
+		if (fr->src_file) {
+			jsonw_string_field(w, "source_file", fr->src_file);
+			if (fr->src_line)
+				jsonw_uint_field(w, "line", fr->src_line);
+		}
+	}
 	jsonw_end_object(w);
 }
 

@@ -45,12 +45,30 @@ static void put_bytes(FILE *f, uint64_t b)
 		fprintf(f, "%.1f %s (%" PRIu64 " bytes)", v, units[u], b);
 }
 
+/* " (file.c:123)": the source file's name, its directories left out. */
+static void put_srcline(FILE *f, const struct rframe *fr)
+{
+	const char *base;
+
+	if (!fr->src_file)
+		return;
+	base = strrchr(fr->src_file, '/');
+	fputs(" (", f);
+	put_str(f, base ? base + 1 : fr->src_file);
+	if (fr->src_line)
+		fprintf(f, ":%u", fr->src_line);
+	fputc(')', f);
+}
+
 static void put_frame(FILE *f, const struct rframe *fr)
 {
 	fprintf(f, "0x%" PRIx64 " ", fr->addr);
 	if (fr->sym) {
 		put_str(f, fr->sym);
-		fprintf(f, "+0x%" PRIx64 " (", fr->off);
+		if (!fr->inlined)
+			fprintf(f, "+0x%" PRIx64, fr->off);
+		put_srcline(f, fr);
+		fputs(" (", f);
 		put_str(f, fr->file);
 		fputc(')', f);
 	} else if (fr->file) {
@@ -237,7 +255,8 @@ static void print_task(FILE *f, const struct rdump *rd, const struct rtask *rt)
 		for (size_t i = 0; i < rt->nr_u; i++) {
 			fputs("#~ ", f);
 			put_frame(f, &rt->uframes[i]);
-			fprintf(f, " [%s]\n", print__method(rt->uframes[i].method));
+			fprintf(f, " [%s]\n", rt->uframes[i].inlined ? "inline" :
+				print__method(rt->uframes[i].method));
 		}
 		if (rt->ustop[0]) {
 			fputs("#~ [unwinding stopped: ", f);

@@ -7,10 +7,21 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "kallsyms.h"
+#include "perfmap.h"
 #include "procfs.h"
 #include "resolve.h"
+#include "srcline.h"
 #include "util.h"
+
+/* What frames of one address space are resolved against. */
+struct mm_ctx {
+	struct uspace *us;
+	/* JIT code in anonymous memory: the process's perf map, if any. */
+	struct perfmap *pm;
+	char *pm_name;			/* "/tmp/perf-PID.map" */
+};
 
 /* A path already warned about, so each problem is reported once per run. */
 struct warned {
@@ -21,12 +32,17 @@ struct warned {
 struct symbolizer {
 	struct sym_opts o;
 	struct elf_cache *cache;
+	struct demangler *dm;		/* NULL with no_demangle */
+	struct srcmap *src;		/* NULL with no_srcline */
 	struct ksyms *ksyms;
 	bool ksyms_tried;
 	bool ksyms_apply;		/* to the dump being resolved */
 	bool warned_boot;
 	struct warned *warned;
 	long clk_tck;
+	/* Perf maps loaded so far: frames point into them until the end. */
+	struct mm_ctx *pmaps;
+	size_t nr_pmaps, cap_pmaps;
 };
 
 struct symbolizer *symbolizer__new(const struct sym_opts *o)
@@ -37,6 +53,10 @@ struct symbolizer *symbolizer__new(const struct sym_opts *o)
 	if (!s->o.max_frames)
 		s->o.max_frames = 256;
 	s->cache = elf_cache__new(o->debug_dir);
+	if (!o->no_demangle)
+		s->dm = demangler__new();
+	if (!o->no_srcline)
+		s->src = srcmap__new();
 	s->clk_tck = sysconf(_SC_CLK_TCK);
 	return s;
 }
@@ -52,7 +72,14 @@ void symbolizer__free(struct symbolizer *s)
 		free(w->path);
 		free(w);
 	}
+	for (size_t i = 0; i < s->nr_pmaps; i++) {
+		perfmap__free(s->pmaps[i].pm);
+		free(s->pmaps[i].pm_name);
+	}
+	free(s->pmaps);
 	ksyms__free(s->ksyms);
+	demangler__free(s->dm);
+	srcmap__free(s->src);
 	elf_cache__free(s->cache);
 	free(s);
 }
@@ -166,32 +193,95 @@ static void warn_module(struct symbolizer *s, const struct umodule *m)
 	}
 }
 
-static void uframe_sym(struct symbolizer *s, const struct uspace *us,
-		       const struct uframe *u, bool first, struct rframe *f)
+static const char *sym_name(struct symbolizer *s, const char *name)
 {
+	return s->dm && name ? demangler__name(s->dm, name) : name;
+}
+
+/*
+ * Append the frames of @u to @out (*nr of *cap used): the functions
+ * inlined at its address, innermost first, then its own function.
+ */
+static struct rframe *uframe_sym(struct symbolizer *s, const struct mm_ctx *mc,
+				 const struct uframe *u, struct rframe *out,
+				 size_t *nr, size_t *cap)
+{
+	const struct uspace *us = mc->us;
 	/*
 	 * A return address may sit just past the end of its caller (a call
 	 * to a noreturn function), so callers are looked up one byte back.
 	 */
-	uint64_t look = first ? u->ip : u->ip - 1;
+	uint64_t look = u->exact ? u->ip : u->ip - 1;
 	const struct umodule *m = uspace__module_at(us, look);
+	const struct src_frames *sf = NULL;
 	const struct elf_sym *sym;
+	struct rframe *f;
 
+	if (m && m->elf && s->src)
+		sf = srcmap__lookup(s->src, elf_obj__dwarf(m->elf), look - m->bias);
+	out = grow_array(out, cap, *nr + (sf ? sf->nr : 1), sizeof(*out));
+	for (size_t i = 0; sf && i + 1 < sf->nr; i++) {
+		f = &out[(*nr)++];
+		*f = (struct rframe){
+			.addr = u->ip,
+			.sym = sym_name(s, sf->locs[i].func),
+			.file = m->map->path,
+			.method = u->method,
+			.src_file = sf->locs[i].file,
+			.src_line = sf->locs[i].line,
+			.inlined = true,
+		};
+	}
+	f = &out[(*nr)++];
 	memset(f, 0, sizeof(*f));
 	f->addr = u->ip;
 	f->method = u->method;
-	if (!m)
-		return;
+	if (!m) {
+		f->sym = perfmap__find(mc->pm, look, &f->off);
+		if (f->sym) {
+			f->off = u->ip - (look - f->off);
+			f->file = mc->pm_name;
+		}
+		return out;
+	}
 	f->file = m->map->path;
+	if (sf) {
+		f->src_file = sf->locs[sf->nr - 1].file;
+		f->src_line = sf->locs[sf->nr - 1].line;
+	}
 	if (!m->elf) {
 		warn_module(s, m);
-		return;
+		return out;
 	}
 	sym = elf_obj__find_sym(m->elf, look - m->bias);
 	if (!sym)
-		return;
-	f->sym = sym->name;
+		return out;
+	f->sym = sym_name(s, sym->name);
 	f->off = u->ip - m->bias - sym->addr;
+	return out;
+}
+
+/*
+ * Where a thread's stack begins: a chain that ends elsewhere was cut
+ * short, and says so. Go's goroutines start in runtime.goexit (its
+ * return address), its threads in runtime.rt0_go, runtime.clone and
+ * runtime.mstart, and a thread's scheduler stack (g0) at the switch from
+ * a goroutine's, runtime.mcall.
+ */
+static bool entry_point(const char *sym)
+{
+	static const char *const entries[] = {
+		"_start", "__clone3", "__GI___clone3", "clone", "__clone",
+		"__GI___clone", "runtime.goexit", "runtime.rt0_go",
+		"runtime.mstart", "runtime.goexit.abi0", "runtime.rt0_go.abi0",
+		"runtime.mstart.abi0", "runtime.clone", "runtime.clone.abi0",
+		"runtime.mcall",
+	};
+
+	for (size_t i = 0; sym && i < sizeof(entries) / sizeof(entries[0]); i++)
+		if (!strcmp(sym, entries[i]))
+			return true;
+	return false;
 }
 
 static const char *ustack_state_reason(uint8_t state)
@@ -240,11 +330,11 @@ static void derive_wchan(struct symbolizer *s, struct rtask *rt)
 }
 
 static void resolve_task(struct symbolizer *s, struct rtask *rt,
-			 struct uspace *us)
+			 const struct mm_ctx *mc)
 {
 	const struct rec_task *t = rt->rt;
 	struct uframe *uf;
-	size_t n;
+	size_t n, cap = 0;
 
 	for (size_t i = 0; i < t->nr_kstack; i++)
 		kframe(s, t->kstack[i], &rt->kframes[i]);
@@ -263,12 +353,16 @@ static void resolve_task(struct symbolizer *s, struct rtask *rt,
 		return;
 	}
 	uf = xcalloc(s->o.max_frames, sizeof(*uf));
-	n = uspace__unwind(us, t, uf, s->o.max_frames, rt->ustop,
+	n = uspace__unwind(mc->us, t, uf, s->o.max_frames, rt->ustop,
 			   sizeof(rt->ustop));
-	rt->uframes = xcalloc(n, sizeof(*rt->uframes));
 	for (size_t i = 0; i < n; i++)
-		uframe_sym(s, us, &uf[i], i == 0, &rt->uframes[i]);
-	rt->nr_u = n;
+		rt->uframes = uframe_sym(s, mc, &uf[i], rt->uframes, &rt->nr_u, &cap);
+	/* An unnamed last frame may well be a thread's entry: say nothing. */
+	if (rt->nr_u && !rt->ustop[0] && rt->uframes[rt->nr_u - 1].sym &&
+	    !entry_point(rt->uframes[rt->nr_u - 1].sym))
+		snprintf(rt->ustop, sizeof(rt->ustop),
+			 "no caller found for %s, which does not start a thread",
+			 rt->uframes[rt->nr_u - 1].sym);
 	free(uf);
 }
 
@@ -292,10 +386,43 @@ static bool same_boot(const struct rec_dump *d)
 	return diff > -60000000000LL && diff < 60000000000LL;
 }
 
+/*
+ * The perf map of the process behind @mm, read through @root: only for a
+ * live process or under --symfs, since a /tmp/perf-PID.map here may be
+ * another process's. The name is the process's own, in its pid namespace.
+ */
+static void load_perfmap(struct symbolizer *s, const struct rec_dump *d,
+			 const struct rec_mm *mm, const char *root,
+			 struct mm_ctx *mc)
+{
+	uint32_t ns_tgid = 0;
+	char *path;
+
+	if (!*root)
+		return;
+	for (size_t i = 0; i < d->nr_tasks && !ns_tgid; i++)
+		if (d->tasks[i].t->mm_id == mm->mm_id)
+			ns_tgid = d->tasks[i].t->ns_tgid;
+	if (!ns_tgid)
+		return;
+	mc->pm_name = xasprintf("/tmp/perf-%u.map", ns_tgid);
+	path = xasprintf("%s%s", root, mc->pm_name);
+	mc->pm = perfmap__load(path);
+	free(path);
+	if (!mc->pm) {
+		free(mc->pm_name);
+		mc->pm_name = NULL;
+		return;
+	}
+	s->pmaps = grow_array(s->pmaps, &s->cap_pmaps, s->nr_pmaps + 1,
+			      sizeof(*s->pmaps));
+	s->pmaps[s->nr_pmaps++] = *mc;
+}
+
 struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d)
 {
 	struct rdump *rd = xcalloc(1, sizeof(*rd));
-	struct uspace **spaces = xcalloc(d->nr_mms + 1, sizeof(*spaces));
+	struct mm_ctx *spaces = xcalloc(d->nr_mms + 1, sizeof(*spaces));
 
 	/* Another boot's kernel addresses would get this boot's names. */
 	s->ksyms_apply = s->o.kallsyms_given || same_boot(d);
@@ -310,11 +437,12 @@ struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d
 	for (size_t i = 0; i < d->nr_mms; i++) {
 		char *root = mm_root(s, d, &d->mms[i]);
 
-		spaces[i] = uspace__new(&d->mms[i], s->cache, root);
+		spaces[i].us = uspace__new(&d->mms[i], s->cache, root);
+		load_perfmap(s, d, &d->mms[i], root, &spaces[i]);
 		free(root);
 	}
 	/* Tasks whose mappings were not recorded unwind from the stack alone. */
-	spaces[d->nr_mms] = uspace__new(NULL, s->cache, "");
+	spaces[d->nr_mms].us = uspace__new(NULL, s->cache, "");
 	for (size_t i = 0; i < d->nr_tasks; i++) {
 		struct rtask *rt = &rd->tasks[i];
 		const struct rec_mm *mm = rec_dump__find_mm(d, d->tasks[i].t->mm_id);
@@ -322,10 +450,10 @@ struct rdump *symbolizer__resolve(struct symbolizer *s, const struct rec_dump *d
 
 		rt->rt = &d->tasks[i];
 		rt->kframes = xcalloc(d->tasks[i].nr_kstack, sizeof(*rt->kframes));
-		resolve_task(s, rt, spaces[idx]);
+		resolve_task(s, rt, &spaces[idx]);
 	}
 	for (size_t i = 0; i <= d->nr_mms; i++)
-		uspace__free(spaces[i]);
+		uspace__free(spaces[i].us);
 	free(spaces);
 	return rd;
 }

@@ -24,6 +24,8 @@ struct sym_opts {
 	 */
 	bool kallsyms_given;
 	size_t max_frames;	/* user frames per task */
+	bool no_demangle;	/* names as the symbol tables hold them */
+	bool no_srcline;	/* no source lines, no inlined frames */
 };
 
 struct rframe {
@@ -32,6 +34,13 @@ struct rframe {
 	uint64_t off;		/* addr - symbol start */
 	const char *file;	/* NULL: address in no known mapping */
 	enum uframe_method method;
+	const char *src_file;	/* NULL: no source line known */
+	unsigned int src_line;
+	/*
+	 * A function inlined into the frame that follows; it shares that
+	 * frame's address and has no offset of its own.
+	 */
+	bool inlined;
 };
 
 struct rtask {

@@ -70,6 +70,12 @@ struct uctx {
 	/* The first address no accessor could serve. */
 	int faulted;
 	uint64_t fault_addr;
+	/*
+	 * After a frame pointer step of ours: the caller's IP, SP and BP,
+	 * served instead of the captured ones when libunwind starts over.
+	 */
+	bool ovr;
+	uint64_t ovr_ip, ovr_sp, ovr_bp;
 };
 
 static struct umodule *module_at(const struct uspace *us, uint64_t addr)
@@ -228,7 +234,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *valp,
 		if (!m->elf || addr < m->img_lo || addr >= m->img_hi)
 			continue;
 		/* A word cut by the segment end reads as zero-padded. */
-		if (elf_obj__read(m->elf, addr - m->bias, &v, sizeof(v))) {
+		if (elf_obj__read_file(m->elf, addr - m->bias, &v, sizeof(v))) {
 			*valp = v;
 			return 0;
 		}
@@ -276,6 +282,12 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t regnum,
 	if (idx < 0 || !u->t->regs)
 		return -UNW_EBADREG;
 	*valp = u->t->regs->reg[idx];
+	if (u->ovr && idx == VARMON_REG_RIP)
+		*valp = u->ovr_ip;
+	else if (u->ovr && idx == VARMON_REG_RSP)
+		*valp = u->ovr_sp;
+	else if (u->ovr && idx == VARMON_REG_RBP)
+		*valp = u->ovr_bp;
 	return 0;
 }
 
@@ -396,6 +408,45 @@ void uspace__free(struct uspace *us)
 	free(us);
 }
 
+/*
+ * Is @ip the x86-64 rt_sigreturn trampoline (mov $15,%rax; syscall),
+ * glibc's __restore_rt and musl's alike? The same test libunwind makes.
+ */
+static bool is_sigreturn(const struct uspace *us, uint64_t ip)
+{
+	static const uint8_t code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00, 0x00, 0x00,
+					0x0f, 0x05 };
+	const struct umodule *m = module_at(us, ip);
+	uint8_t buf[sizeof(code)];
+
+	return m && m->elf &&
+	       elf_obj__read(m->elf, ip - m->bias, buf, sizeof(buf)) == sizeof(buf) &&
+	       !memcmp(buf, code, sizeof(code));
+}
+
+/*
+ * Code in no mapped file (JIT output) has no unwind information; JITs
+ * keep a frame pointer for profilers instead. Step over such a frame
+ * through %rbp ourselves, then restart libunwind at the caller: its own
+ * fallback only guesses from where the last CFI left the registers.
+ * Registers other than IP, SP and BP keep their captured values there.
+ */
+static int fp_step(struct uctx *u, unw_cursor_t *c, uint64_t sp, uint64_t *ip)
+{
+	unw_word_t bp, saved_bp, ra;
+
+	if (unw_get_reg(c, UNW_X86_64_RBP, &bp) < 0 || bp < sp || bp + 16 < bp ||
+	    access_mem(u->us->as, bp, &saved_bp, 0, u) < 0 ||
+	    access_mem(u->us->as, bp + 8, &ra, 0, u) < 0)
+		return -1;
+	u->ovr = true;
+	u->ovr_ip = ra;
+	u->ovr_sp = bp + 16;
+	u->ovr_bp = saved_bp;
+	*ip = ra;
+	return unw_init_remote(c, u->us->as, u) < 0 ? -1 : 0;
+}
+
 size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 		      struct uframe *frames, size_t max, char *stop,
 		      size_t stoplen)
@@ -403,13 +454,14 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 	struct uctx u = { .us = us, .t = t };
 	unw_word_t ip, sp, prev_sp;
 	unw_cursor_t c;
+	bool sig, after_sig = false;
 	size_t n = 0;
 	int ret;
 
 	stop[0] = '\0';
 	if (!max)
 		return 0;
-	frames[n++] = (struct uframe){ t->regs->reg[VARMON_REG_RIP], UFRAME_REGS };
+	frames[n++] = (struct uframe){ t->regs->reg[VARMON_REG_RIP], UFRAME_REGS, true };
 	prev_sp = t->regs->reg[VARMON_REG_RSP];
 	ret = unw_init_remote(&c, us->as, &u);
 	if (ret < 0) {
@@ -420,6 +472,31 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 		u.lookups = 0;
 		u.found = 0;
 		u.faulted = 0;
+		/*
+		 * Only for a return address CFI (or the registers) vouched
+		 * for: one libunwind guessed may point anywhere.
+		 */
+		if (!module_at(us, frames[n - 1].ip) && us->nr &&
+		    frames[n - 1].method != UFRAME_FP) {
+			if (unw_get_reg(&c, UNW_REG_SP, &sp) < 0 ||
+			    fp_step(&u, &c, sp, &ip)) {
+				snprintf(stop, stoplen,
+					 "0x%" PRIx64 " is in no mapped file and has no usable frame pointer",
+					 frames[n - 1].ip);
+				return n;
+			}
+			if (ip == 0)
+				return n;
+			if (u.ovr_sp <= prev_sp) {
+				snprintf(stop, stoplen,
+					 "stack pointer 0x%" PRIx64 " did not move up", u.ovr_sp);
+				return n;
+			}
+			prev_sp = u.ovr_sp;
+			frames[n++] = (struct uframe){ ip, UFRAME_FP, false };
+			after_sig = false;
+			continue;
+		}
 		ret = unw_step(&c);
 		/*
 		 * CFI marks the outermost frame; without CFI, libunwind's frame
@@ -457,9 +534,12 @@ size_t uspace__unwind(struct uspace *us, const struct rec_task *t,
 			return n;
 		}
 		prev_sp = sp;
+		sig = is_sigreturn(us, ip);
 		frames[n++] = (struct uframe){
-			ip, u.lookups && !u.found ? UFRAME_FP : UFRAME_DWARF
+			ip, u.lookups && !u.found ? UFRAME_FP : UFRAME_DWARF,
+			sig || after_sig
 		};
+		after_sig = sig;
 	}
 	snprintf(stop, stoplen, "frame limit (%zu) reached", max);
 	return n;

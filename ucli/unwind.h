@@ -31,6 +31,13 @@ enum uframe_method {
 struct uframe {
 	uint64_t ip;
 	enum uframe_method method;
+	/*
+	 * @ip is where the thread stopped, not a return address: the first
+	 * frame, a signal trampoline (the handler "returns" to its first
+	 * byte) and the code a signal interrupted. Return addresses are
+	 * looked up one byte back, in the call instruction.
+	 */
+	bool exact;
 };
 
 /* One captured executable mapping and the ELF file behind it. */

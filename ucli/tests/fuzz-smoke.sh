@@ -13,7 +13,7 @@ fix=$(cd "$(dirname "$0")" && pwd)/fixtures
 
 case $name in
 fuzz_ucli_records) seeds="$fix/userstack.rec $fix/vm-6.1/userstack.rec" ;;
-fuzz_ucli_text) seeds="$fix/kallsyms.txt $fix/maps.txt" ;;
+fuzz_ucli_text) seeds="$fix/kallsyms.txt $fix/maps.txt $fix/perf.map" ;;
 fuzz_ucli_elf) seeds="$fix/gen_stack" ;;
 *)
 	echo "fuzz-smoke: unknown target $name" >&2

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target: the text parsers of kernel-produced files, chosen by
- * the first byte: /proc/kallsyms (then lookups), /proc/PID/maps, and the
- * starttime field of /proc/PID/stat.
+ * the first byte: /proc/kallsyms (then lookups), /proc/PID/maps, the
+ * starttime field of /proc/PID/stat, and a JIT's /tmp/perf-PID.map (then
+ * lookups).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kallsyms.h"
+#include "perfmap.h"
 #include "procfs.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -20,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!size)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0: {
 		struct ksyms *k = ksyms__parse(text, len);
 		uint64_t off;
@@ -51,6 +53,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		procfs__parse_maps(copy, len, &maps);
 		free(maps);
 		free(copy);
+		break;
+	}
+	case 2: {
+		struct perfmap *m = perfmap__parse(text, len);
+		uint64_t off;
+
+		for (size_t i = 0; i + 8 <= len; i += 8) {
+			uint64_t a;
+
+			memcpy(&a, text + i, sizeof(a));
+			perfmap__find(m, a, &off);
+		}
+		perfmap__find(m, 0, &off);
+		perfmap__find(m, UINT64_MAX, &off);
+		perfmap__free(m);
 		break;
 	}
 	default: {

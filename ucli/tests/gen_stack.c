@@ -58,6 +58,7 @@ static struct {
 	int no_build_id;
 	int chain;
 	int linger;
+	pid_t attach;
 } opt = { .depth = 3, .stack_bytes = 16384, .dumps = 1, .chain = 64 };
 
 /* What the capture found, for emit(). */
@@ -603,11 +604,34 @@ static NOIPA int capture_child(void)
 	return 0;
 }
 
+/*
+ * --attach: capture a thread of another program where it is now, as the
+ * module would at a trip, so host tests can unwind real programs.
+ */
+static int capture_attached(pid_t pid)
+{
+	struct user_regs_struct regs;
+	int st;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0) {
+		fprintf(stderr, "gen_stack: ptrace: %s\n", strerror(errno));
+		return EXIT_SKIP;
+	}
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 ||
+	    waitpid(pid, &st, __WALL) != pid ||
+	    ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0)
+		die("ptrace stop");
+	memcpy(cap_regs.reg, &regs, 8 * VARMON_NR_REGS);
+	write_out(pid, 'S', (int32_t)regs.orig_rax);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fputs("usage: gen_stack -o FILE [--ptrace] [--depth N] [--stack-bytes N]\n"
 	      "                 [--dumps N] [--lost] [--kstack ADDR,...] [--wchan ADDR]\n"
-	      "                 [--no-build-id] [--chain N] [--linger]\n", f);
+	      "                 [--no-build-id] [--chain N] [--linger] [--attach TID]\n", f);
 }
 
 int main(int argc, char **argv)
@@ -624,12 +648,13 @@ int main(int argc, char **argv)
 		{ "no-build-id", no_argument, NULL, 'b' },
 		{ "chain", required_argument, NULL, 'c' },
 		{ "linger", no_argument, NULL, 'L' },
+		{ "attach", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret;
 
 	elf_version(EV_CURRENT);
-	while ((c = getopt_long(argc, argv, "o:pd:s:n:lk:w:bc:L", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:pd:s:n:lk:w:bc:La:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			opt.out = optarg;
@@ -671,6 +696,9 @@ int main(int argc, char **argv)
 		case 'L':
 			opt.linger = 1;
 			break;
+		case 'a':
+			opt.attach = (pid_t)strtol(optarg, NULL, 10);
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -680,7 +708,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (opt.ptrace)
+	if (opt.attach > 0)
+		ret = capture_attached(opt.attach);
+	else if (opt.ptrace)
 		ret = capture_child();
 	else
 		ret = customFunction1(opt.depth) > 0 ? 0 : 1;
