@@ -9,18 +9,18 @@ UCLI_TESTS_OUT := $(BUILD)/tests
 UCLI_FUZZ_OUT := $(BUILD)/fuzz
 UCLI_FUZZ_CC ?= clang
 
-UCLI_PKGS := libunwind-generic libdw libelf
+UCLI_PKGS := libunwind-generic libdw libelf libsystemd
 UCLI_PKG_CFLAGS := $(shell pkg-config --cflags $(UCLI_PKGS) 2>/dev/null)
 UCLI_LIBS := $(shell pkg-config --libs $(UCLI_PKGS) 2>/dev/null)
 ifeq ($(strip $(UCLI_LIBS)),)
-UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf
+UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf -lsystemd
 endif
 UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MMD -MP
 
 # Everything but the command line: also linked into unit tests and fuzzers.
 UCLI_CORE := util jsonw record kallsyms elfsym unwind procfs resolve report \
 	     print print_text print_json print_folded device
-UCLI_MAIN := main cmd_dump cmd_proc cmd_watch
+UCLI_MAIN := main cmd_dump cmd_proc cmd_watch sink_journal
 
 UCLI_OBJS := $(addprefix $(UCLI_OUT)/obj/,$(addsuffix .o,$(UCLI_CORE) $(UCLI_MAIN)))
 UCLI_SAN_CORE := $(addprefix $(UCLI_OUT)/san/,$(addsuffix .o,$(UCLI_CORE)))
