@@ -121,8 +121,19 @@ $(UCLI_TESTS_OUT)/test_ucli_report.sh: $(UCLI_T)/test_ucli_report.sh $(UCLI_REPO
 	sed 's|@UCLI_FIXTURES@|$(abspath $(UCLI_T))/fixtures|' $< > $@
 	chmod 0755 $@
 
+# The journal sink's stand-in for journald.
+$(UCLI_TESTS_OUT)/ucli_journal_listen: $(UCLI_T)/journal_listen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE $(SAN_CFLAGS) -o $@ $<
+
+$(UCLI_TESTS_OUT)/test_ucli_journal.sh: $(UCLI_T)/test_ucli_journal.sh \
+		$(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_journal_listen
+	@mkdir -p $(dir $@)
+	sed 's|@UCLI_FIXTURES@|$(abspath $(UCLI_T))/fixtures|' $< > $@
+	chmod 0755 $@
+
 HOST_TESTS += $(addprefix $(UCLI_TESTS_OUT)/,$(UCLI_UNIT_TESTS)) \
-	      $(UCLI_TESTS_OUT)/test_ucli_report.sh
+	      $(UCLI_TESTS_OUT)/test_ucli_report.sh $(UCLI_TESTS_OUT)/test_ucli_journal.sh
 
 # ---- fuzz targets (clang libFuzzer) ----------------------------------
 
