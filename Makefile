@@ -138,10 +138,18 @@ check: deps
 	tools/check.sh
 
 # Every kernel that is set up: the Debian 6.1 and 6.12 kernels, their
-# PREEMPT_RT flavours, and the 7.2 debug kernel if it is already built.
+# PREEMPT_RT flavours, the 7.2 debug kernel if it is already built, and
+# the packages on a booted Debian if its image is already built.
 check-all:
 	tools/deps.sh rt
-	VARMON_KERNELS="6.1 6.12 6.1-rt 6.12-rt debug-cached" tools/check.sh
+	tools/deps.sh system
+	VARMON_KERNELS="6.1 6.12 6.1-rt 6.12-rt debug-cached system-cached" tools/check.sh
+
+# The .debs on a booted Debian bookworm image (built with mmdebstrap on
+# first use, then cached under /var/cache/variable_monitor).
+check-system: deps
+	tools/deps.sh system
+	tools/check-system.sh
 
 # Benchmarks (not tests): one VM boot, a Markdown table and
 # build/bench/bench.json. make bench BENCH_KERNEL=6.12 for another kernel.
