@@ -14,7 +14,8 @@
 #   --cached   use the image only if it is already built (else exit 0
 #              with a NOTE, as make check-all wants)
 #   --out DIR  where the console logs go (default build/system)
-#   VARMON_SYSTEM_TIMEOUT  seconds one boot may take (default 2400)
+#   VARMON_SYSTEM_TIMEOUT  seconds one boot may take (default 3600; boot 2
+#                          builds the module and an initramfs for 6.12 under TCG)
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
 		;;
 	esac
 done
-timeout=${VARMON_SYSTEM_TIMEOUT:-2400}
+timeout=${VARMON_SYSTEM_TIMEOUT:-3600}
 
 passed=0 failed=0
 harness() {
