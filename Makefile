@@ -30,7 +30,15 @@ HOST_TESTS :=
 FUZZ_TARGETS :=
 
 .PHONY: all module userspace vm-progs host-tests fuzz-smoke check demo \
-	deps clean dkms-source install uninstall check-all check-debug bench
+	deps clean dkms-source install uninstall check-all check-debug bench \
+	version deb check-system
+
+# The one version of everything (the DKMS source, the pkg-config file, the
+# packages): the newest entry of debian/changelog, less any Debian revision.
+VERSION := $(shell awk 'NR == 1 { gsub(/[()]/, "", $$2); sub(/-[^-]*$$/, "", $$2); print $$2 }' debian/changelog)
+
+version:
+	@echo $(VERSION)
 
 all: module userspace
 
@@ -56,21 +64,28 @@ fuzz-smoke: $(FUZZ_TARGETS)
 		$(FUZZ_RUN_$(notdir $(t))) || echo "not ok - $(t) exited $$?";)
 
 # What DKMS needs to build the module: dkms.conf and the kernel sources.
-DKMS_SOURCE_DIR ?= $(DESTDIR)/usr/src/variable_monitor-$(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_SOURCE_DIR ?= $(DESTDIR)/usr/src/variable_monitor-$(VERSION)
 dkms-source:
 	mkdir -p $(DKMS_SOURCE_DIR)
-	cp -r dkms.conf Kbuild module buffer uapi $(DKMS_SOURCE_DIR)/
+	cp -r Kbuild module buffer uapi $(DKMS_SOURCE_DIR)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf > $(DKMS_SOURCE_DIR)/dkms.conf
 	find $(DKMS_SOURCE_DIR) \( -name '*.o' -o -name '*.ko' -o -name '*.cmd' \
 		-o -name '*.mod*' -o -name '*.order' -o -name 'Module.symvers' \) -delete
 
+# The pkg-config file of the app headers (make install and the package).
+$(BUILD)/variable-monitor.pc: tools/install/variable-monitor.pc.in debian/changelog
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
 # make install [DESTDIR=...] [PREFIX=/usr/local]: the module (for KDIR),
-# ucli, the headers, the udev rule and the man pages.
+# ucli, the headers and their pkg-config file, the udev rule and the man pages.
 PREFIX ?= /usr/local
 INSTALL_FILES := \
 	$(PREFIX)/bin/ucli \
 	$(PREFIX)/include/variable_monitor/monitor_user.h \
 	$(PREFIX)/include/variable_monitor/variable_monitor.h \
 	$(PREFIX)/include/variable_monitor/varmon_record.h \
+	$(PREFIX)/share/pkgconfig/variable-monitor.pc \
 	/etc/udev/rules.d/60-variable_monitor.rules \
 	$(PREFIX)/share/man/man8/ucli.8 \
 	$(PREFIX)/share/man/man4/variable_monitor.4 \
@@ -78,12 +93,14 @@ INSTALL_FILES := \
 MODULE_RELEASE = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 MODULE_INSTALLED = /lib/modules/$(MODULE_RELEASE)/extra/module
 
-install: module $(BUILD)/ucli/ucli
+install: module $(BUILD)/ucli/ucli $(BUILD)/variable-monitor.pc
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
 		INSTALL_MOD_DIR=extra modules_install
 	install -D -m 0755 $(BUILD)/ucli/ucli $(DESTDIR)$(PREFIX)/bin/ucli
 	install -D -m 0644 -t $(DESTDIR)$(PREFIX)/include/variable_monitor \
 		uapi/monitor_user.h uapi/variable_monitor.h uapi/varmon_record.h
+	install -D -m 0644 $(BUILD)/variable-monitor.pc \
+		$(DESTDIR)$(PREFIX)/share/pkgconfig/variable-monitor.pc
 	install -D -m 0644 tools/install/60-variable_monitor.rules \
 		$(DESTDIR)/etc/udev/rules.d/60-variable_monitor.rules
 	install -D -m 0644 tools/install/ucli.8 $(DESTDIR)$(PREFIX)/share/man/man8/ucli.8
@@ -96,20 +113,43 @@ install: module $(BUILD)/ucli/ucli
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALL_FILES)) \
 		$(DESTDIR)$(MODULE_INSTALLED)/variable_monitor.ko*
-	-rmdir $(DESTDIR)$(PREFIX)/include/variable_monitor $(DESTDIR)$(MODULE_INSTALLED)
+	-rmdir $(DESTDIR)$(PREFIX)/include/variable_monitor $(DESTDIR)$(MODULE_INSTALLED) \
+		$(DESTDIR)$(PREFIX)/share/pkgconfig
 	$(if $(DESTDIR),,-depmod -a $(MODULE_RELEASE))
 
 deps:
 	tools/deps.sh
 
+# The Debian packages, built from a copy of the tree (dpkg-buildpackage
+# writes next to the source directory), into $(BUILD)/deb; then lintian.
+DEB_DIR := $(BUILD)/deb
+deb:
+	tools/deps.sh system
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/variable-monitor-$(VERSION)
+	tar -c --exclude=./$(BUILD) --exclude=./.git --exclude='*.o' --exclude='*.ko' \
+		--exclude='.*.cmd' --exclude='*.mod*' --exclude=Module.symvers \
+		--exclude=modules.order . | tar -x -C $(DEB_DIR)/variable-monitor-$(VERSION)
+	cd $(DEB_DIR)/variable-monitor-$(VERSION) && dpkg-buildpackage -us -uc -b
+	rm -rf $(DEB_DIR)/variable-monitor-$(VERSION)
+	lintian --fail-on error,warning $(DEB_DIR)/*.changes
+
 check: deps
 	tools/check.sh
 
 # Every kernel that is set up: the Debian 6.1 and 6.12 kernels, their
-# PREEMPT_RT flavours, and the 7.2 debug kernel if it is already built.
+# PREEMPT_RT flavours, the 7.2 debug kernel if it is already built, and
+# the packages on a booted Debian if its image is already built.
 check-all:
 	tools/deps.sh rt
-	VARMON_KERNELS="6.1 6.12 6.1-rt 6.12-rt debug-cached" tools/check.sh
+	tools/deps.sh system
+	VARMON_KERNELS="6.1 6.12 6.1-rt 6.12-rt debug-cached system-cached" tools/check.sh
+
+# The .debs on a booted Debian bookworm image (built with mmdebstrap on
+# first use, then cached under /var/cache/variable_monitor).
+check-system: deps
+	tools/deps.sh system
+	tools/check-system.sh
 
 # Benchmarks (not tests): one VM boot, a Markdown table and
 # build/bench/bench.json. make bench BENCH_KERNEL=6.12 for another kernel.

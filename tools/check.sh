@@ -226,6 +226,30 @@ for sel in $kernels; do
 	boot=() timeout=$vm_timeout
 	run='sh /varmon/bin/run-vm-tests.sh'
 	case $sel in
+	system | system-cached)
+		section "system: the packages on a booted Debian bookworm"
+		cached=
+		[ "$sel" = system-cached ] && cached=--cached
+		"$here/check-system.sh" $cached --out "$out/system" | tee "$out/system.out"
+		if grep -q '^check-system: NOTE: ' "$out/system.out"; then
+			skipped=$((skipped + 1))
+			summary+=("system: skipped, image not built")
+			continue
+		fi
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$out/system.out" | tail -n 1)
+		if [ -z "$line" ]; then
+			result FAIL "system: tools/check-system.sh finished"
+			continue
+		fi
+		read -r sys_pass _ sys_fail _ <<<"$line"
+		passed=$((passed + sys_pass))
+		failed=$((failed + sys_fail))
+		summary+=("system: $sys_pass passed, $sys_fail failed")
+		while IFS= read -r l; do
+			problems+=("FAIL system: ${l#check-system: FAIL }")
+		done < <(grep '^check-system: FAIL ' "$out/system.out")
+		continue
+		;;
 	debug | debug-cached)
 		cached=
 		[ "$sel" = debug-cached ] && cached=--cached

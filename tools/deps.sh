@@ -4,23 +4,28 @@
 #
 #   tools/deps.sh        toolchain, QEMU, Debian 6.1 and 6.12 kernels
 #   tools/deps.sh rt     also the PREEMPT_RT 6.1 and 6.12 kernels
+#   tools/deps.sh system also what `make deb` and `make check-system` need
+#                        (debhelper, dh-dkms, lintian, mmdebstrap)
 set -eu
 
-want_rt=
+want_rt= want_system=
 for arg in "$@"; do
 	case "$arg" in
 	rt) want_rt=1 ;;
+	system) want_system=1 ;;
 	*) echo "deps: unknown argument '$arg'" >&2; exit 2 ;;
 	esac
 done
 
 stampdir=/var/lib/variable_monitor
-stamp=$stampdir/deps.v2
+stamp=$stampdir/deps.v3
 rtstamp=$stampdir/deps-rt.v1
 # ucli's demangler, debuginfod client and the real programs its tests build.
 ucli_stamp=$stampdir/deps-ucli.v1
+systemstamp=$stampdir/deps-system.v1
 if [ -f "$stamp" ] && [ -f "$ucli_stamp" ] &&
    { [ -z "$want_rt" ] || [ -f "$rtstamp" ]; } &&
+   { [ -z "$want_system" ] || [ -f "$systemstamp" ]; } &&
    [ -z "${VARMON_DEPS_FORCE:-}" ]; then
 	exit 0
 fi
@@ -74,7 +79,7 @@ if [ ! -f "$stamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; then
 		build-essential make gcc bc bison flex libssl-dev kmod cpio \
 		qemu-system-x86 busybox-static \
 		libunwind-dev libelf-dev libdw-dev zlib1g-dev elfutils binutils \
-		pkg-config sparse clang llvm libclang-rt-dev dkms \
+		pkg-config sparse clang llvm libclang-rt-dev dkms libsystemd-dev \
 		linux-image-amd64 linux-headers-amd64 linux-source >/dev/null
 	install_612 amd64
 	mkdir -p "$stampdir"
@@ -94,4 +99,11 @@ if [ -n "$want_rt" ] && { [ ! -f "$rtstamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]
 		linux-image-rt-amd64 linux-headers-rt-amd64 >/dev/null
 	install_612 rt-amd64
 	touch "$rtstamp"
+fi
+
+if [ -n "$want_system" ] && { [ ! -f "$systemstamp" ] || [ -n "${VARMON_DEPS_FORCE:-}" ]; }; then
+	apt-get install -y -qq --no-install-recommends \
+		debhelper dh-dkms dpkg-dev fakeroot lintian mmdebstrap \
+		e2fsprogs qemu-utils >/dev/null
+	touch "$systemstamp"
 fi

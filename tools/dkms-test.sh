@@ -7,7 +7,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+# The last line: make may first say which kernel headers it fell back to.
+ver=$(make -s -C "$top" version | tail -n 1)
 src="$work/src/variable_monitor-$ver"
 mkdir -p "$src" "$work/tree"
 make -s -C "$top" DKMS_SOURCE_DIR="$src" dkms-source >/dev/null

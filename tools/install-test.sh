@@ -18,6 +18,7 @@ missing=
 for f in "$prefix/bin/ucli" "$prefix/include/variable_monitor/monitor_user.h" \
 	 "$prefix/include/variable_monitor/variable_monitor.h" \
 	 "$prefix/include/variable_monitor/varmon_record.h" \
+	 "$prefix/share/pkgconfig/variable-monitor.pc" \
 	 /etc/udev/rules.d/60-variable_monitor.rules \
 	 "$prefix/share/man/man8/ucli.8" "$prefix/share/man/man4/variable_monitor.4" \
 	 "$prefix/share/man/man3/start_watch.3"; do

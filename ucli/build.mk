@@ -9,11 +9,11 @@ UCLI_TESTS_OUT := $(BUILD)/tests
 UCLI_FUZZ_OUT := $(BUILD)/fuzz
 UCLI_FUZZ_CC ?= clang
 
-UCLI_PKGS := libunwind-generic libdw libelf
+UCLI_PKGS := libunwind-generic libdw libelf libsystemd
 UCLI_PKG_CFLAGS := $(shell pkg-config --cflags $(UCLI_PKGS) 2>/dev/null)
 UCLI_LIBS := $(shell pkg-config --libs $(UCLI_PKGS) 2>/dev/null)
 ifeq ($(strip $(UCLI_LIBS)),)
-UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf
+UCLI_LIBS := -lunwind-generic -lunwind -ldw -lelf -lsystemd
 endif
 UCLI_LIBS += -ldl -llzma
 UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MMD -MP
@@ -21,7 +21,7 @@ UCLI_CFLAGS := $(USER_CFLAGS) -D_GNU_SOURCE -I$(UCLI_DIR) $(UCLI_PKG_CFLAGS) -MM
 # Everything but the command line: also linked into unit tests and fuzzers.
 UCLI_CORE := util jsonw record kallsyms elfsym unwind procfs resolve report \
 	     demangle srcline perfmap print print_text print_json print_folded device
-UCLI_MAIN := main cmd_dump cmd_proc cmd_watch
+UCLI_MAIN := main cmd_dump cmd_proc cmd_watch sink_journal
 
 # libiberty's demangler (C++, Rust legacy and v0), linked in as one object
 # that exports cplus_demangle alone: libiberty's own xmalloc and friends
@@ -178,8 +178,20 @@ $(UCLI_TESTS_OUT)/test_ucli_report.sh: $(UCLI_T)/test_ucli_report.sh $(UCLI_REPO
 	sed 's|@UCLI_FIXTURES@|$(abspath $(UCLI_T))/fixtures|' $< > $@
 	chmod 0755 $@
 
+# The journal sink's stand-in for journald.
+$(UCLI_TESTS_OUT)/ucli_journal_listen: $(UCLI_T)/journal_listen.c
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -D_GNU_SOURCE $(SAN_CFLAGS) -o $@ $<
+
+$(UCLI_TESTS_OUT)/test_ucli_journal.sh: $(UCLI_T)/test_ucli_journal.sh \
+		$(UCLI_TESTS_OUT)/ucli-san $(UCLI_TESTS_OUT)/ucli_journal_listen
+	@mkdir -p $(dir $@)
+	sed 's|@UCLI_FIXTURES@|$(abspath $(UCLI_T))/fixtures|' $< > $@
+	chmod 0755 $@
+
 HOST_TESTS += $(addprefix $(UCLI_TESTS_OUT)/,$(UCLI_UNIT_TESTS)) \
-	      $(UCLI_TESTS_OUT)/test_ucli_report.sh $(UCLI_TESTS_OUT)/test_ucli_real.sh
+	      $(UCLI_TESTS_OUT)/test_ucli_report.sh $(UCLI_TESTS_OUT)/test_ucli_real.sh \
+	      $(UCLI_TESTS_OUT)/test_ucli_journal.sh
 
 # ---- fuzz targets (clang libFuzzer) ----------------------------------
 

@@ -75,7 +75,8 @@ enum {
 	{ "quiet", no_argument, NULL, OPT_QUIET }
 
 #define REPORT_OPTIONS_HELP \
-	"  -f, --format FMT     text (default), json (JSON Lines) or folded\n" \
+	"  -f, --format FMT     text (default), json (JSON Lines), folded, or\n" \
+	"                       journal (one systemd journal entry per dump)\n" \
 	"      --symfs DIR      look up the mapped files under DIR\n" \
 	"      --debug-dir DIR  separate debug files (default /usr/lib/debug)\n" \
 	"      --kallsyms FILE  kernel symbols (default: /proc/kallsyms, for dumps\n" \

@@ -369,7 +369,7 @@ int follow_device(int fd, struct report *r, int pidfd)
 static void follow_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: ucli follow [-o FILE] [--format text|json|folded] [OPTIONS]\n"
+		"Usage: ucli follow [-o FILE] [--format text|json|folded|journal] [OPTIONS]\n"
 		"Drain and report what is buffered, then wait with poll() and report\n"
 		"each dump as it arrives, until interrupted (Ctrl-C or SIGTERM).\n"
 		"\n"
@@ -377,8 +377,9 @@ static void follow_usage(FILE *f)
 		REPORT_OPTIONS_HELP
 		"  -h, --help           this text\n"
 		"\n"
-		"EXAMPLE:\n"
-		"  ucli follow --format json | jq .tasks[0].user_stack.frames\n");
+		"EXAMPLES:\n"
+		"  ucli follow --format json | jq .tasks[0].user_stack.frames\n"
+		"  ucli follow --format journal   # as variable-monitor-follow.service does\n");
 }
 
 int cmd_follow(int argc, char **argv)

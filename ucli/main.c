@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "sink_journal.h"
 #include "util.h"
 
 struct env env;
@@ -56,6 +57,7 @@ static void usage(FILE *f)
 	      "  ucli record -o trip.rec       # keep the raw records ...\n"
 	      "  ucli report trip.rec          # ... and report them later, elsewhere\n"
 	      "  ucli follow --format folded   # stream folded stacks\n"
+	      "  ucli follow --format journal  # one journal entry per dump\n"
 	      "  ucli watch --pid 1234 --symbol temp --type int --gt 150\n"
 	      "  ucli config dump_reset_sec 1\n", f);
 }
@@ -101,10 +103,11 @@ int report_option(int c, const char *arg)
 
 	switch (c) {
 	case 'f':
-		env.pr = printer__find(arg);
+		env.pr = strcmp(arg, printer_journal.name) ?
+			 printer__find(arg) : &printer_journal;
 		if (!env.pr) {
-			msg_error("unknown format '%s' (expected %s)", arg,
-				  printer__names());
+			msg_error("unknown format '%s' (expected %s|%s)", arg,
+				  printer__names(), printer_journal.name);
 			return -1;
 		}
 		return 1;
