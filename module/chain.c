@@ -29,7 +29,13 @@ static unsigned int varmon_ancestors(struct task_struct *task,
 	while (nr < VARMON_CHAIN_MAX) {
 		get_task_struct(p);
 		anc[nr++] = p;
-		if (p->tgid == 1)
+		/*
+		 * A released task is off its parent's list of children, so
+		 * nothing updates its real_parent when that parent goes:
+		 * follow it only while the task is alive, as /proc/PID/status
+		 * does for PPid.
+		 */
+		if (p->tgid == 1 || !pid_alive(p))
 			break;
 		parent = rcu_dereference(p->real_parent);
 		/* Above init (and kthreadd) there is only the idle task. */
