@@ -8,7 +8,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # The last line: make may first say which kernel headers it fell back to.
-ver=$(make -s --no-print-directory -C "$top" version | tail -n 1)
+ver=$(MAKEFLAGS= MAKELEVEL= make -s --no-print-directory -C "$top" version | tail -n 1)
 src="$work/src/variable_monitor-$ver"
 mkdir -p "$src" "$work/tree"
 make -s -C "$top" DKMS_SOURCE_DIR="$src" dkms-source >/dev/null
